@@ -1,0 +1,5 @@
+import sys
+
+from bluelamp.cli import main
+
+sys.exit(main())

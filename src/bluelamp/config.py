@@ -1,0 +1,156 @@
+"""Reads bluelamp's configuration from the environment.
+
+Everything an operator may set is read here, once, and turned into plain values for
+``bluelamp.settings``. A value that cannot work stops start-up with a :class:`ConfigError`
+whose message is one line saying what is wrong and what to do; unsafe-but-workable
+production settings are reported by ``bluelamp check`` instead (see ``core/checks.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import dj_database_url
+
+ENVIRONMENTS = ("development", "test", "production")
+DATABASE_SCHEMES = {"sqlite": "sqlite", "postgres": "postgresql", "postgresql": "postgresql", "pgsql": "postgresql"}
+DEFAULT_HOSTS = ["127.0.0.1", "localhost", ".localhost", "testserver"]
+
+
+class ConfigError(Exception):
+    """A setting that makes start-up impossible. The message is shown to the operator as is."""
+
+
+@dataclass(frozen=True)
+class Config:
+    env: str
+    home: Path
+    secret_key: str
+    allowed_hosts: list[str]
+    database: dict[str, Any]
+    debug: bool
+    ssl_redirect: bool
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+
+def load(environ: Mapping[str, str] = os.environ) -> Config:
+    env = environ.get("BLUELAMP_ENV", "development").strip().lower()
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"BLUELAMP_ENV={env!r} is not known: use one of {', '.join(ENVIRONMENTS)}.")
+    home = Path(environ.get("BLUELAMP_HOME") or Path.cwd()).resolve()
+    production = env == "production"
+    return Config(
+        env=env,
+        home=home,
+        secret_key=_secret_key(environ, home, production),
+        allowed_hosts=_allowed_hosts(environ, production),
+        database=_database(environ.get("DATABASE_URL", ""), home),
+        debug=_flag(environ, "BLUELAMP_DEBUG", default=not production),
+        ssl_redirect=_flag(environ, "BLUELAMP_SSL_REDIRECT", default=production),
+    )
+
+
+def _flag(environ: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a yes/no value: use true or false.")
+
+
+def _secret_key(environ: Mapping[str, str], home: Path, production: bool) -> str:
+    key = environ.get("SECRET_KEY", "").strip()
+    if key:
+        return key
+    if production:
+        raise ConfigError(
+            "SECRET_KEY must be set when BLUELAMP_ENV=production: generate one with "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'` and keep it secret."
+        )
+    # Development and tests: generate a key once and keep it, so sessions survive restarts.
+    path = home / "var" / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def _allowed_hosts(environ: Mapping[str, str], production: bool) -> list[str]:
+    raw = environ.get("ALLOWED_HOSTS", "")
+    hosts = [host.strip() for host in raw.split(",") if host.strip()]
+    if hosts:
+        return hosts
+    if production:
+        raise ConfigError(
+            "ALLOWED_HOSTS must be set when BLUELAMP_ENV=production: a comma-separated list of the "
+            "host names this service answers to, e.g. ALLOWED_HOSTS=police.example.org."
+        )
+    return list(DEFAULT_HOSTS)
+
+
+def _database(url: str, home: Path) -> dict[str, Any]:
+    if not url.strip():
+        url = f"sqlite:///{home / 'var' / 'bluelamp.sqlite3'}"
+    shown = _redacted(url)
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme not in DATABASE_SCHEMES:
+        raise ConfigError(
+            f"DATABASE_URL {shown!r} is not a database URL bluelamp can use: write "
+            "sqlite:///path/to/file.sqlite3 or postgresql://user:password@host:5432/name."
+        )
+    try:
+        parsed: dict[str, Any] = dict(dj_database_url.parse(url))
+    except (ValueError, KeyError) as error:
+        raise ConfigError(f"DATABASE_URL {shown!r} could not be read ({error}): check its spelling.") from None
+    if DATABASE_SCHEMES[scheme] == "sqlite":
+        return _sqlite(parsed, shown)
+    if not parsed.get("NAME"):
+        raise ConfigError(f"DATABASE_URL {shown!r} names no database: add one after the host, e.g. /bluelamp.")
+    parsed["CONN_MAX_AGE"] = 60
+    parsed["CONN_HEALTH_CHECKS"] = True
+    return parsed
+
+
+def _sqlite(parsed: dict[str, Any], shown: str) -> dict[str, Any]:
+    name = str(parsed.get("NAME") or "")
+    if not name or name == ":memory:":
+        raise ConfigError(f"DATABASE_URL {shown!r} names no SQLite file: write sqlite:///path/to/file.sqlite3.")
+    Path(name).parent.mkdir(parents=True, exist_ok=True)
+    # WAL lets readers carry on while one writer commits; IMMEDIATE takes the write lock at the
+    # start of a transaction so concurrent writers queue instead of failing with "database is
+    # locked" half-way. Django turns foreign keys on for every SQLite connection.
+    parsed["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    return parsed
+
+
+def _redacted(url: str) -> str:
+    """The URL with any password hidden, safe to print."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unreadable>"
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return parts._replace(netloc=netloc).geturl()
+    return url

@@ -1,0 +1,1 @@
+"""Core: forces (tenants), geography, errors and the pieces every system shares."""

@@ -1,0 +1,60 @@
+"""System checks for unsafe or unworkable settings. ``bluelamp check`` shows them and
+``bluelamp serve`` refuses to start in production while any error remains."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning, register
+
+MIN_SECRET_KEY_LENGTH = 50
+
+
+@register("bluelamp", deploy=True)
+def production_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    if settings.BLUELAMP_ENV != "production":
+        return []
+    problems: list[CheckMessage] = []
+    if settings.DEBUG:
+        problems.append(
+            Error(
+                "Debug mode is on in production: error pages would show code and settings.",
+                hint="Unset BLUELAMP_DEBUG or set it to false.",
+                id="bluelamp.E001",
+            )
+        )
+    key = settings.SECRET_KEY
+    if len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 5 or key.startswith("django-insecure"):
+        problems.append(
+            Error(
+                f"SECRET_KEY is too weak: it needs at least {MIN_SECRET_KEY_LENGTH} random characters.",
+                hint="Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'",
+                id="bluelamp.E002",
+            )
+        )
+    if "*" in settings.ALLOWED_HOSTS:
+        problems.append(
+            Error(
+                "ALLOWED_HOSTS contains '*': any Host header would be accepted.",
+                hint="List the real host names, comma-separated, e.g. ALLOWED_HOSTS=police.example.org.",
+                id="bluelamp.E003",
+            )
+        )
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        problems.append(
+            Warning(
+                "Production is using SQLite: fine for one small server, not for several workers or hosts.",
+                hint="Set DATABASE_URL=postgresql://user:password@host:5432/name.",
+                id="bluelamp.W004",
+            )
+        )
+    if not settings.SECURE_SSL_REDIRECT:
+        problems.append(
+            Warning(
+                "HTTP requests are not redirected to HTTPS.",
+                hint="Only set BLUELAMP_SSL_REDIRECT=false when a proxy in front already redirects.",
+                id="bluelamp.W005",
+            )
+        )
+    return problems

@@ -1,0 +1,42 @@
+"""`bluelamp serve`: the platform over ASGI with uvicorn (needed for live server-sent events)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from bluelamp.core.health import platform_findings
+
+
+class Command(BaseCommand):
+    help = "Serve the platform over ASGI (uvicorn). Refuses to start while `bluelamp check` finds an error."
+    requires_system_checks: list[str] = []  # platform_findings runs them, with deploy checks in production
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=1, help="processes (several need PostgreSQL)")
+        parser.add_argument("--reload", action="store_true", help="restart when code changes (development)")
+
+    def handle(self, *args: Any, host: str, port: int, workers: int, reload: bool, **options: Any) -> None:
+        import uvicorn
+
+        production = settings.BLUELAMP_ENV == "production"
+        problems = [f for f in platform_findings(deploy=production) if f.level == "error"]
+        if problems:
+            lines = "\n".join(f"  - {p.message} {p.hint}".rstrip() for p in problems)
+            raise CommandError(f"Not starting: fix these first (see `bluelamp check`):\n{lines}")
+        self.stdout.write(f"bluelamp ({settings.BLUELAMP_ENV}) serving at http://{host}:{port}/  — Ctrl-C stops it")
+        uvicorn.run(
+            "bluelamp.asgi:application",
+            host=host,
+            port=port,
+            workers=workers if not reload else 1,
+            reload=reload,
+            lifespan="off",
+            log_level="warning",
+            log_config=None,  # keep Django's logging configuration
+            proxy_headers=production,
+        )

@@ -1,0 +1,67 @@
+"""Reads for core."""
+
+from __future__ import annotations
+
+import threading
+
+from django.db.models import QuerySet
+
+from bluelamp.core.errors import OutsideServiceArea
+from bluelamp.core.geography import Area, AreaIndex, check_lat_lon, geometry_from_geojson
+from bluelamp.core.models import Borough, Force
+
+_index: AreaIndex | None = None
+_index_lock = threading.Lock()
+
+
+def forces() -> QuerySet[Force]:
+    return Force.objects.all()
+
+
+def area_index() -> AreaIndex:
+    """The point -> area index, built once per process from the database (boundaries change
+    rarely; ``load_geography`` rebuilds it, other processes pick it up on restart)."""
+    global _index
+    if _index is None:
+        with _index_lock:
+            if _index is None:
+                _index = _build_area_index()
+    return _index
+
+
+def forget_area_index() -> None:
+    global _index
+    with _index_lock:
+        _index = None
+
+
+def _build_area_index() -> AreaIndex:
+    entries = []
+    boroughs = Borough.objects.select_related("force", "bcu").order_by("gss_code")
+    for borough in boroughs:
+        area = Area(
+            force_code=borough.force.code,
+            force_name=borough.force.name,
+            borough_gss=borough.gss_code,
+            borough_name=borough.name,
+            bcu_code=borough.bcu.code if borough.bcu else None,
+            bcu_name=borough.bcu.name if borough.bcu else None,
+        )
+        entries.append((area, geometry_from_geojson(borough.boundary)))
+    # Forces without borough detail (e.g. a Single Online Home tenant) are found by their outline.
+    for force in Force.objects.filter(boroughs__isnull=True, boundary__isnull=False).order_by("code"):
+        outline = geometry_from_geojson(force.boundary or {})
+        entries.append((Area(force_code=force.code, force_name=force.name), outline))
+    return AreaIndex(entries)
+
+
+def locate(*, lat: float, lon: float) -> Area:
+    """The force, BCU and borough containing a point, or :class:`OutsideServiceArea`."""
+    check_lat_lon(lat, lon)
+    area = area_index().locate(lat, lon)
+    if area is None:
+        raise OutsideServiceArea(
+            f"({lat:.5f}, {lon:.5f}) is outside every force area on this platform: "
+            "check the location, or contact the force that polices it."
+        )
+    return area

@@ -1,0 +1,98 @@
+"""Writes for core. Each state change is one function with keyword-only arguments."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import shapely
+from django.db import transaction
+from shapely.geometry import mapping
+
+from bluelamp.core import selectors
+from bluelamp.core.errors import InvalidInput
+from bluelamp.core.geography import geometry_from_geojson
+from bluelamp.core.models import Bcu, Borough, Force, ForceHostname
+
+logger = logging.getLogger(__name__)
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+LONDON_BOUNDARIES = DATA_DIR / "london-boroughs.geojson"
+LONDON_AREAS = DATA_DIR / "london-areas.json"
+
+
+@dataclass(frozen=True)
+class GeographyLoaded:
+    forces: int
+    bcus: int
+    boroughs: int
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInput(f"The {what} file {path} does not exist: give the path to a JSON file.") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InvalidInput(f"The {what} file {path} is not valid JSON ({error}).") from None
+
+
+def _boundaries_by_gss(path: Path) -> dict[str, tuple[str, dict[str, Any]]]:
+    collection = _read_json(path, "boundaries")
+    features = collection.get("features") if isinstance(collection, dict) else None
+    if not isinstance(features, list):
+        raise InvalidInput(f"{path} is not a GeoJSON FeatureCollection: it has no list of features.")
+    found: dict[str, tuple[str, dict[str, Any]]] = {}
+    for number, feature in enumerate(features, start=1):
+        properties = feature.get("properties") or {}
+        code, name = properties.get("gss_code"), properties.get("name")
+        if not code or not name:
+            raise InvalidInput(f"Feature {number} in {path} needs 'gss_code' and 'name' properties.")
+        found[str(code)] = (str(name), feature.get("geometry") or {})
+    return found
+
+
+@transaction.atomic
+def load_geography(*, boundaries: Path = LONDON_BOUNDARIES, areas: Path = LONDON_AREAS) -> GeographyLoaded:
+    """Create or update forces, their BCUs and boroughs from a boundaries GeoJSON file (one
+    feature per local authority, with ``gss_code`` and ``name``) and an areas file saying which
+    force and BCU polices each one. Re-running with the same files changes nothing; a bad file
+    changes nothing at all."""
+    shapes = _boundaries_by_gss(boundaries)
+    plan = _read_json(areas, "areas")
+    counts = {"forces": 0, "bcus": 0, "boroughs": 0}
+    for entry in plan.get("forces", []):
+        force, _ = Force.objects.update_or_create(
+            code=entry["code"], defaults={"name": entry["name"], "short_name": entry.get("short_name", "")}
+        )
+        for hostname in entry.get("hostnames", []):
+            ForceHostname.objects.update_or_create(hostname=hostname, defaults={"force": force})
+        counts["forces"] += 1
+        groups = [(None, entry.get("boroughs", []))]
+        for group in entry.get("bcus", []):
+            bcu, _ = Bcu.objects.update_or_create(force=force, code=group["code"], defaults={"name": group["name"]})
+            groups.append((bcu, group["boroughs"]))
+            counts["bcus"] += 1
+        geometries = []
+        for bcu, codes in groups:
+            for code in codes:
+                if code not in shapes:
+                    raise InvalidInput(
+                        f"{areas} puts borough {code} in {entry['name']}, but {boundaries} has no feature with that gss_code."
+                    )
+                name, geojson = shapes[code]
+                geometry = geometry_from_geojson(geojson)
+                geometries.append(geometry)
+                Borough.objects.update_or_create(
+                    gss_code=code, defaults={"name": name, "force": force, "bcu": bcu, "boundary": mapping(geometry)}
+                )
+                counts["boroughs"] += 1
+        if geometries:
+            force.boundary = mapping(shapely.union_all(geometries))
+            force.save(update_fields=["boundary"])
+    transaction.on_commit(selectors.forget_area_index)
+    logger.info("geography loaded: %s", counts)
+    return GeographyLoaded(**counts)

@@ -1,0 +1,48 @@
+"""Platform pages: the home page listing the systems, and the health check."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+# The six systems of DESIGN.md, shown on the home page. "ready" flips as each one lands.
+SYSTEMS = [
+    ("Single Online Home", "Report crime and other matters online; one public site per force.", False),
+    ("Command and Control", "Contact, grading, the incident log and deploying resources.", False),
+    ("POLE and golden nominal", "People, objects, locations and events linked across every record.", False),
+    ("Enterprise Data Platform", "Governed access to the force's data: catalogue, DPIA, retention.", False),
+    ("Smarter Working", "Officers' mobile devices: register, build, allocation and benefits.", False),
+    ("Met Business Services", "HR, finance and commercial: workforce, skills, budgets, suppliers.", False),
+]
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    systems = [{"name": name, "summary": summary, "ready": ready} for name, summary, ready in SYSTEMS]
+    return render(request, "core/home.html", {"systems": systems})
+
+
+@require_GET
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/accessibility.html")
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database answers, 503 otherwise. For load balancers and monitoring."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.warning("health check: database unreachable", exc_info=True)
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
