@@ -13,7 +13,7 @@ const out = join(root, "build", "static");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(out, "css"), { recursive: true });
 
-for (const name of ["public", "staff"]) {
+for (const name of ["public", "staff", "api-docs"]) {
   const result = sass.compile(join(root, "frontend", "scss", `${name}.scss`), {
     loadPaths: [modules, root],
     style: "compressed",

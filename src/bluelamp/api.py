@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Redoc, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from bluelamp import __version__
@@ -21,6 +21,8 @@ api = NinjaAPI(
     description="One platform for a police force. Errors always answer "
     '`{"error": {"code": "...", "message": "..."}}` with a meaningful HTTP status.',
     urls_namespace="api",
+    # Redoc's code samples fail WCAG contrast with its default colours: use GOV.UK's text colour.
+    docs=Redoc(settings={"theme": {"typography": {"code": {"color": "#0b0c0c", "backgroundColor": "#f3f2f1"}}}}),
 )
 
 

@@ -93,6 +93,9 @@ def load_geography(*, boundaries: Path = LONDON_BOUNDARIES, areas: Path = LONDON
         if geometries:
             force.boundary = mapping(shapely.union_all(geometries))
             force.save(update_fields=["boundary"])
+    # Forget the cached index now (this thread) and again at commit (threads that rebuilt it
+    # from the old rows in between).
+    selectors.forget_area_index()
     transaction.on_commit(selectors.forget_area_index)
     logger.info("geography loaded: %s", counts)
     return GeographyLoaded(**counts)

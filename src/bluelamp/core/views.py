@@ -42,7 +42,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except DatabaseError:
-        logger.warning("health check: database unreachable", exc_info=True)
+    except DatabaseError as error:
+        logger.warning("health check: database unreachable: %s", str(error).strip().splitlines()[0:1])
         return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})

@@ -12,6 +12,7 @@ from bluelamp.core.health import Finding, platform_findings
 
 class Command(BaseCommand):
     help = "Check configuration, database, migrations and assets, and explain each problem."
+    requires_system_checks: list[str] = []  # platform_findings runs them and explains them
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--deploy", action="store_true", help="include production checks in any environment")
@@ -19,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, deploy: bool, **options: Any) -> None:
         from rich.console import Console
 
-        console = Console()
+        console = Console(soft_wrap=True)
         findings = platform_findings(deploy=deploy or settings.BLUELAMP_ENV == "production")
         console.print(f"bluelamp check ({settings.BLUELAMP_ENV})")
         for finding in findings:
@@ -33,6 +34,8 @@ class Command(BaseCommand):
 
 
 def _line(finding: Finding) -> str:
+    from rich.markup import escape
+
     mark = {"ok": "[green]ok[/]     ", "warning": "[yellow]warning[/]", "error": "[red]error[/]  "}[finding.level]
-    hint = f"\n          [dim]{finding.hint}[/]" if finding.hint else ""
-    return f"{mark} {finding.message}{hint}"
+    hint = f"\n          [dim]{escape(finding.hint)}[/]" if finding.hint else ""
+    return f"{mark} {escape(finding.message)}{hint}"

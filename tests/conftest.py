@@ -1,0 +1,56 @@
+"""Fixtures shared by every test. Tests run on SQLite by default and on PostgreSQL when
+DATABASE_URL points at one (`make test` does both when BLUELAMP_TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("BLUELAMP_ENV", "test")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture
+def london(db: None) -> None:
+    """The real London boundaries and the Met's BCUs, loaded from the shipped files. Loaded on
+    demand because tests that use transactional_db empty the tables when they finish."""
+    from bluelamp.core import services
+    from bluelamp.core.models import Borough
+
+    if Borough.objects.count() != 33:
+        services.load_geography()
+
+
+RunBluelamp = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def run_bluelamp(tmp_path: Path) -> RunBluelamp:
+    """Run the `bluelamp` command in a fresh process with a controlled environment, the way an
+    operator would, and return what it printed."""
+
+    def run(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        environment = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in {"DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "BLUELAMP_ENV", "DJANGO_SETTINGS_MODULE"}
+        }
+        environment["BLUELAMP_HOME"] = str(tmp_path)
+        environment.update(env or {})
+        return subprocess.run(
+            [sys.executable, "-m", "bluelamp", *args],
+            capture_output=True,
+            text=True,
+            env=environment,
+            timeout=timeout,
+            check=False,
+        )
+
+    return run
