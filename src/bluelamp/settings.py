@@ -3,7 +3,11 @@ environment through :mod:`bluelamp.config`; nothing here needs editing per deplo
 
 from pathlib import Path
 
+import django_stubs_ext
+
 from bluelamp import config
+
+django_stubs_ext.monkeypatch()  # lets admin and querysets be subscripted for type checking
 
 CONFIG = config.load()
 

@@ -49,9 +49,7 @@ def test_check_flags_an_unsafe_production_configuration(run_bluelamp: RunBluelam
 
 
 def test_serve_refuses_unsafe_production_settings_and_says_which(run_bluelamp: RunBluelamp) -> None:
-    result = run_bluelamp(
-        "serve", env={"BLUELAMP_ENV": "production", "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "*"}
-    )
+    result = run_bluelamp("serve", env={"BLUELAMP_ENV": "production", "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "*"})
     assert result.returncode == 1
     assert "Not starting" in result.stderr
     assert "ALLOWED_HOSTS contains '*'" in result.stderr

@@ -31,7 +31,11 @@ def test_development_secret_key_is_generated_once_and_kept_private(tmp_path: Pat
 def test_postgresql_url_is_parsed_with_persistent_connections(tmp_path: Path) -> None:
     config = load({"BLUELAMP_HOME": str(tmp_path), "DATABASE_URL": "postgresql://bl:pw@db.example:5433/bluelamp"})
     assert config.database["ENGINE"] == "django.db.backends.postgresql"
-    assert (config.database["HOST"], config.database["PORT"], config.database["NAME"]) == ("db.example", 5433, "bluelamp")
+    assert (config.database["HOST"], config.database["PORT"], config.database["NAME"]) == (
+        "db.example",
+        5433,
+        "bluelamp",
+    )
     assert config.database["CONN_HEALTH_CHECKS"] is True
 
 

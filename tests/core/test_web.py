@@ -18,8 +18,14 @@ pytestmark = pytest.mark.django_db
 def test_home_lists_the_six_systems(client: Client) -> None:
     response = client.get("/")
     assert response.status_code == 200
-    for system in ("Single Online Home", "Command and Control", "POLE", "Enterprise Data Platform",
-                   "Smarter Working", "Met Business Services"):
+    for system in (
+        "Single Online Home",
+        "Command and Control",
+        "POLE",
+        "Enterprise Data Platform",
+        "Smarter Working",
+        "Met Business Services",
+    ):
         assert system in response.content.decode()
 
 

@@ -4,13 +4,13 @@ from django.contrib.auth.admin import UserAdmin
 from bluelamp.core.models import Bcu, Borough, Force, ForceHostname, User
 
 
-class ForceHostnameInline(admin.TabularInline):
+class ForceHostnameInline(admin.TabularInline[ForceHostname, Force]):
     model = ForceHostname
     extra = 0
 
 
 @admin.register(Force)
-class ForceAdmin(admin.ModelAdmin):
+class ForceAdmin(admin.ModelAdmin[Force]):
     list_display = ["name", "code", "short_name"]
     search_fields = ["name", "code"]
     exclude = ["boundary"]  # large GeoJSON; loaded with `bluelamp load-geography`
@@ -18,13 +18,13 @@ class ForceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Bcu)
-class BcuAdmin(admin.ModelAdmin):
+class BcuAdmin(admin.ModelAdmin[Bcu]):
     list_display = ["name", "code", "force"]
     list_filter = ["force"]
 
 
 @admin.register(Borough)
-class BoroughAdmin(admin.ModelAdmin):
+class BoroughAdmin(admin.ModelAdmin[Borough]):
     list_display = ["name", "gss_code", "bcu", "force"]
     list_filter = ["force", "bcu"]
     search_fields = ["name", "gss_code"]
@@ -32,7 +32,7 @@ class BoroughAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class StaffUserAdmin(UserAdmin):
+class StaffUserAdmin(UserAdmin[User]):
     list_display = ["username", "first_name", "last_name", "force", "is_active"]
     list_filter = ["force", "is_active", "is_staff"]
     fieldsets = (*(UserAdmin.fieldsets or ()), ("Force", {"fields": ["force"]}))

@@ -7,7 +7,7 @@ from django.db import transaction
 from bluelamp.core import services
 from bluelamp.core.models import Force, User
 
-DEMO_PASSWORD = "bluelamp-demo-only"
+DEMO_PASSWORD = "bluelamp-demo-only"  # noqa: S105 - printed on screen; the demo refuses production
 
 # user name, first name, last name, force code (None: national), superuser?, description
 DEMO_USERS = [

@@ -63,39 +63,40 @@ def load_geography(*, boundaries: Path = LONDON_BOUNDARIES, areas: Path = LONDON
     changes nothing at all."""
     shapes = _boundaries_by_gss(boundaries)
     plan = _read_json(areas, "areas")
-    counts = {"forces": 0, "bcus": 0, "boroughs": 0}
+    forces = bcus = boroughs = 0
     for entry in plan.get("forces", []):
         force, _ = Force.objects.update_or_create(
             code=entry["code"], defaults={"name": entry["name"], "short_name": entry.get("short_name", "")}
         )
         for hostname in entry.get("hostnames", []):
             ForceHostname.objects.update_or_create(hostname=hostname, defaults={"force": force})
-        counts["forces"] += 1
-        groups = [(None, entry.get("boroughs", []))]
+        groups: list[tuple[Bcu | None, list[str]]] = [(None, entry.get("boroughs", []))]
         for group in entry.get("bcus", []):
             bcu, _ = Bcu.objects.update_or_create(force=force, code=group["code"], defaults={"name": group["name"]})
             groups.append((bcu, group["boroughs"]))
-            counts["bcus"] += 1
         geometries = []
-        for bcu, codes in groups:
+        for group_bcu, codes in groups:
             for code in codes:
                 if code not in shapes:
                     raise InvalidInput(
-                        f"{areas} puts borough {code} in {entry['name']}, but {boundaries} has no feature with that gss_code."
+                        f"{areas} puts borough {code} in {entry['name']}, "
+                        f"but {boundaries} has no feature with that gss_code."
                     )
                 name, geojson = shapes[code]
                 geometry = geometry_from_geojson(geojson)
                 geometries.append(geometry)
                 Borough.objects.update_or_create(
-                    gss_code=code, defaults={"name": name, "force": force, "bcu": bcu, "boundary": mapping(geometry)}
+                    gss_code=code,
+                    defaults={"name": name, "force": force, "bcu": group_bcu, "boundary": mapping(geometry)},
                 )
-                counts["boroughs"] += 1
         if geometries:
             force.boundary = mapping(shapely.union_all(geometries))
             force.save(update_fields=["boundary"])
+        forces, bcus, boroughs = forces + 1, bcus + len(groups) - 1, boroughs + len(geometries)
     # Forget the cached index now (this thread) and again at commit (threads that rebuilt it
     # from the old rows in between).
     selectors.forget_area_index()
     transaction.on_commit(selectors.forget_area_index)
-    logger.info("geography loaded: %s", counts)
-    return GeographyLoaded(**counts)
+    loaded = GeographyLoaded(forces=forces, bcus=bcus, boroughs=boroughs)
+    logger.info("geography loaded: %s", loaded)
+    return loaded

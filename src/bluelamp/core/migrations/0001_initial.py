@@ -8,103 +8,186 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Bcu',
+            name="Bcu",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=8)),
-                ('name', models.CharField(max_length=80)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=8)),
+                ("name", models.CharField(max_length=80)),
             ],
             options={
-                'verbose_name': 'BCU',
-                'verbose_name_plural': 'BCUs',
-                'ordering': ['force', 'name'],
+                "verbose_name": "BCU",
+                "verbose_name_plural": "BCUs",
+                "ordering": ["force", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Force',
+            name="Force",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(help_text="Short stable code, e.g. 'met'.", max_length=32, unique=True)),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('short_name', models.CharField(blank=True, max_length=60)),
-                ('boundary', models.JSONField(blank=True, help_text='GeoJSON geometry (WGS84) of the area the force polices.', null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(help_text="Short stable code, e.g. 'met'.", max_length=32, unique=True)),
+                ("name", models.CharField(max_length=120, unique=True)),
+                ("short_name", models.CharField(blank=True, max_length=60)),
+                (
+                    "boundary",
+                    models.JSONField(
+                        blank=True, help_text="GeoJSON geometry (WGS84) of the area the force polices.", null=True
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Borough',
+            name="Borough",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('gss_code', models.CharField(max_length=9, unique=True)),
-                ('name', models.CharField(max_length=80)),
-                ('boundary', models.JSONField(help_text='GeoJSON geometry (WGS84).')),
-                ('bcu', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='boroughs', to='core.bcu')),
-                ('force', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='boroughs', to='core.force')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("gss_code", models.CharField(max_length=9, unique=True)),
+                ("name", models.CharField(max_length=80)),
+                ("boundary", models.JSONField(help_text="GeoJSON geometry (WGS84).")),
+                (
+                    "bcu",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="boroughs",
+                        to="core.bcu",
+                    ),
+                ),
+                (
+                    "force",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="boroughs", to="core.force"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='bcu',
-            name='force',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bcus', to='core.force'),
+            model_name="bcu",
+            name="force",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="bcus", to="core.force"),
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
-                ('force', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='users', to='core.force')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email address")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                ("date_joined", models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined")),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
+                (
+                    "force",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="users",
+                        to="core.force",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'user',
-                'verbose_name_plural': 'users',
-                'abstract': False,
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
+                "abstract": False,
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='ForceHostname',
+            name="ForceHostname",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('hostname', models.CharField(max_length=253, unique=True)),
-                ('force', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='hostnames', to='core.force')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("hostname", models.CharField(max_length=253, unique=True)),
+                (
+                    "force",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="hostnames", to="core.force"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['hostname'],
+                "ordering": ["hostname"],
             },
         ),
         migrations.AddConstraint(
-            model_name='bcu',
-            constraint=models.UniqueConstraint(fields=('force', 'code'), name='bcu_code_unique_in_force'),
+            model_name="bcu",
+            constraint=models.UniqueConstraint(fields=("force", "code"), name="bcu_code_unique_in_force"),
         ),
         migrations.AddConstraint(
-            model_name='bcu',
-            constraint=models.UniqueConstraint(fields=('force', 'name'), name='bcu_name_unique_in_force'),
+            model_name="bcu",
+            constraint=models.UniqueConstraint(fields=("force", "name"), name="bcu_name_unique_in_force"),
         ),
     ]
