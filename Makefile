@@ -31,6 +31,8 @@ test-sqlite:
 
 test-postgres:
 	@echo "== test suite on PostgreSQL ($$BLUELAMP_TEST_DATABASE_URL) =="
+	@$(BIN)/python -c "import os, psycopg; psycopg.connect(os.environ['BLUELAMP_TEST_DATABASE_URL'], connect_timeout=5).close()" \
+		|| { echo "PostgreSQL at $$BLUELAMP_TEST_DATABASE_URL is unreachable: the PostgreSQL run cannot be skipped." >&2; exit 1; }
 	DATABASE_URL="$$BLUELAMP_TEST_DATABASE_URL" BLUELAMP_ENV=test $(BIN)/pytest --no-cov
 
 lint: setup

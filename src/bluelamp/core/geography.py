@@ -38,7 +38,7 @@ def _transformer(source: str, target: str) -> Transformer:
 
 
 def check_lat_lon(lat: float, lon: float) -> None:
-    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0) or np.isnan(lat) or np.isnan(lon):
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):  # also false for NaN
         raise InvalidInput(
             f"({lat}, {lon}) is not a latitude/longitude: latitude must be -90..90 and longitude -180..180."
         )
@@ -112,17 +112,25 @@ class AreaIndex:
 
     def locate(self, lat: float, lon: float) -> Area | None:
         check_lat_lon(lat, lon)
-        hits = self._tree.query(shapely.Point(lon, lat), predicate="covered_by")
-        return self._areas[int(hits.min())] if hits.size else None
+        point = shapely.Point(lon, lat)
+        # The tree narrows to polygons whose bounding boxes hold the point; the prepared polygon
+        # then answers "covers?" in logarithmic time. (The tree's own predicate would prepare the
+        # point, not the polygons.)
+        for candidate in np.sort(self._tree.query(point)):
+            if self._geometries[candidate].covers(point):
+                return self._areas[int(candidate)]
+        return None
 
     def locate_many(self, points: Iterable[tuple[float, float]]) -> list[Area | None]:
-        """Vectorised lookup of (lat, lon) pairs: one tree query for the whole batch."""
+        """Vectorised lookup of (lat, lon) pairs: one tree query and one covers test for the batch."""
         coordinates = np.array([(lon, lat) for lat, lon in points], dtype=float).reshape(-1, 2)
         found: list[Area | None] = [None] * len(coordinates)
         if not len(coordinates):
             return found
         geometries = shapely.points(coordinates)
-        point_index, area_index = self._tree.query(geometries, predicate="covered_by")
+        point_index, area_index = self._tree.query(geometries)
+        inside = shapely.covers(self._geometries[area_index], geometries[point_index])
+        point_index, area_index = point_index[inside], area_index[inside]
         # Walk hits in reverse precedence so the highest-precedence area is written last.
         order = np.lexsort((-area_index, point_index))
         for p, a in zip(point_index[order], area_index[order], strict=True):

@@ -1,0 +1,206 @@
+"""bluelamp benchmarks: measured figures, each against a baseline measured in the same run.
+
+Run with `make bench`. Writes benchmarks/reports/latest.md (git-ignored) and prints it. Tests
+never depend on timing; this is where speed is measured.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORTS = ROOT / "benchmarks" / "reports"
+STREET_CRIME = ROOT.parent / "shared" / "data" / "metropolitan-street-2023-01-sample.csv"
+
+
+@dataclass
+class Result:
+    name: str
+    candidate: str
+    baseline: str
+    candidate_rate: float  # operations per second
+    baseline_rate: float
+    candidate_p99_us: float
+    baseline_p99_us: float
+    operations: int
+
+    @property
+    def speedup(self) -> float:
+        return self.candidate_rate / self.baseline_rate
+
+
+def setup_django() -> None:
+    home = tempfile.mkdtemp(prefix="bluelamp-bench-")
+    os.environ.update({"BLUELAMP_HOME": home, "BLUELAMP_ENV": "test", "DJANGO_SETTINGS_MODULE": "bluelamp.settings"})
+    os.environ.pop("DATABASE_URL", None)
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def crime_points(limit: int) -> list[tuple[float, float]]:
+    """Real places where crime was reported (data.police.uk), repeated to `limit`, plus some
+    points outside London; random points in a box if the shared data is not on this machine."""
+    rng = random.Random(20261122)
+    points: list[tuple[float, float]] = []
+    if STREET_CRIME.exists():
+        with STREET_CRIME.open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                if row["Latitude"] and row["Longitude"]:
+                    points.append((float(row["Latitude"]), float(row["Longitude"])))
+    while len(points) < 500:
+        points.append((rng.uniform(51.28, 51.70), rng.uniform(-0.52, 0.34)))
+    return [points[i % len(points)] for i in range(limit)]
+
+
+def time_each(function: Callable[[float, float], object], points: Sequence[tuple[float, float]]) -> tuple[float, float]:
+    """(operations per second, p99 latency in microseconds) calling `function` once per point."""
+    latencies = []
+    start = time.perf_counter()
+    for lat, lon in points:
+        before = time.perf_counter_ns()
+        function(lat, lon)
+        latencies.append(time.perf_counter_ns() - before)
+    elapsed = time.perf_counter() - start
+    p99 = statistics.quantiles(latencies, n=100)[98] / 1000
+    return len(points) / elapsed, p99
+
+
+def bench_point_lookup(points: Sequence[tuple[float, float]]) -> list[Result]:
+    import shapely
+    from shapely.geometry import shape
+
+    from bluelamp.core import selectors, services
+    from bluelamp.core.models import Borough
+
+    services.load_geography()
+    index = selectors.area_index()
+    # Baseline: what one would write first — test every borough polygon in turn.
+    polygons = [(b.gss_code, shape(b.boundary)) for b in Borough.objects.order_by("gss_code")]
+
+    def naive(lat: float, lon: float) -> str | None:
+        point = shapely.Point(lon, lat)
+        return next((code for code, polygon in polygons if polygon.covers(point)), None)
+
+    # The two must agree before their speed means anything.
+    for lat, lon in points[:2000]:
+        found = index.locate(lat, lon)
+        assert (found.borough_gss if found else None) == naive(lat, lon), (lat, lon)
+
+    indexed_rate, indexed_p99 = time_each(index.locate, points)
+    naive_rate, naive_p99 = time_each(naive, points[: len(points) // 4])
+    single = Result(
+        "point -> borough/BCU/force, one at a time",
+        "STRtree over prepared polygons",
+        "scan every polygon",
+        indexed_rate,
+        naive_rate,
+        indexed_p99,
+        naive_p99,
+        len(points),
+    )
+
+    start = time.perf_counter()
+    index.locate_many(points)
+    batch_rate = len(points) / (time.perf_counter() - start)
+    batch = Result(
+        "point -> borough/BCU/force, in one batch",
+        "locate_many (vectorised STRtree query)",
+        "STRtree one at a time",
+        batch_rate,
+        indexed_rate,
+        0.0,
+        indexed_p99,
+        len(points),
+    )
+    return [single, batch, bench_many_small_areas(polygons, points)]
+
+
+def bench_many_small_areas(boroughs: list[tuple[str, Any]], points: Sequence[tuple[float, float]]) -> Result:
+    """The same lookup over ~2,000 small areas (each borough cut by a ~1 km grid), the size of a
+    force's wards or patrol beats: where an index matters."""
+    import shapely
+    from shapely.geometry import box
+
+    from bluelamp.core.geography import Area, AreaIndex
+
+    cells = []
+    for code, polygon in boroughs:
+        west, south, east, north = polygon.bounds
+        lat = south
+        while lat < north:
+            lon = west
+            while lon < east:
+                piece = polygon.intersection(box(lon, lat, lon + 0.0145, lat + 0.009))
+                if not piece.is_empty and piece.area > 0:
+                    cells.append((Area(force_code="met", force_name="Met", borough_gss=f"{code}:{len(cells)}"), piece))
+                lon += 0.0145
+            lat += 0.009
+    index = AreaIndex(cells)
+    unprepared = [(area, shapely.from_wkb(shapely.to_wkb(piece))) for area, piece in cells]
+
+    def naive(lat: float, lon: float) -> Area | None:
+        point = shapely.Point(lon, lat)
+        return next((area for area, piece in unprepared if piece.covers(point)), None)
+
+    sample = points[:5000]
+    for lat, lon in sample[:500]:
+        assert index.locate(lat, lon) == naive(lat, lon), (lat, lon)
+    rate, p99 = time_each(index.locate, sample)
+    naive_rate, naive_p99 = time_each(naive, sample[:1000])
+    return Result(
+        f"point -> one of {len(cells):,} small areas",
+        "STRtree over prepared polygons",
+        "scan every polygon",
+        rate,
+        naive_rate,
+        p99,
+        naive_p99,
+        len(sample),
+    )
+
+
+def report(results: list[Result]) -> str:
+    lines = [
+        f"# bluelamp benchmarks — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"Machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}. Baselines run in the same process.",
+        "",
+        "| benchmark | candidate | ops/s | p99 µs | baseline | ops/s | p99 µs | speed-up |",
+        "|---|---|---:|---:|---|---:|---:|---:|",
+    ]
+    for r in results:
+        candidate_p99 = f"{r.candidate_p99_us:,.1f}" if r.candidate_p99_us else "—"
+        lines.append(
+            f"| {r.name} ({r.operations:,} points) | {r.candidate} | {r.candidate_rate:,.0f} | {candidate_p99} "
+            f"| {r.baseline} | {r.baseline_rate:,.0f} | {r.baseline_p99_us:,.1f} | {r.speedup:,.1f}x |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    setup_django()
+    points = crime_points(40_000)
+    text = report(bench_point_lookup(points))
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    (REPORTS / "latest.md").write_text(text, encoding="utf-8")
+    print(text)
+    print(f"Report written to {REPORTS / 'latest.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
