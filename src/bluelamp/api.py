@@ -10,6 +10,7 @@ from ninja import NinjaAPI, Redoc, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from bluelamp import __version__
+from bluelamp.business.api import router as business_router
 from bluelamp.core.api import router as core_router
 from bluelamp.core.errors import DomainError
 
@@ -71,3 +72,4 @@ def about(request: HttpRequest) -> dict[str, str]:
 
 
 api.add_router("/geography", core_router, tags=["geography"])
+api.add_router("/business", business_router, tags=["business"])

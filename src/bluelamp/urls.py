@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from bluelamp.api import api
 from bluelamp.core import views as core_views
@@ -14,6 +14,8 @@ urlpatterns = [
     path("accessibility", core_views.accessibility, name="accessibility"),
     path("sign-in/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("hr/", include("bluelamp.business.urls")),
+    path("audit/", include("bluelamp.core.audit_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

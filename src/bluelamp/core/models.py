@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
@@ -77,3 +79,132 @@ class User(AbstractUser):
     forces only where a permission says so)."""
 
     force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="users", null=True, blank=True)
+    # Bumped by "sign out everywhere": every session made before it stops being valid.
+    session_generation = models.PositiveIntegerField(default=0)
+
+    class Meta(AbstractUser.Meta):
+        permissions = [
+            ("read_across_forces", "Read records of every force (national roles)"),
+            ("manage_roles", "Change the roles and members of roles in own force"),
+            ("manage_api_tokens", "Create and revoke API tokens for own force"),
+            ("view_audit", "Search and export the audit trail of own force"),
+        ]
+
+    def get_session_auth_hash(self) -> str:
+        # Django signs each session with this; folding in the generation lets us end them all.
+        return f"{super().get_session_auth_hash()}:{self.session_generation}"
+
+
+class Role(models.Model):
+    """A named set of permissions within a force (call handler, dispatcher, analyst…).
+    Rules as data: defaults come from ``data/roles.json``; a force administrator may change
+    the roles of their own force only."""
+
+    force = models.ForeignKey(Force, on_delete=models.CASCADE, related_name="roles")
+    code = models.SlugField(max_length=40)
+    name = models.CharField(max_length=80)
+    description = models.TextField(blank=True)
+    national = models.BooleanField(
+        default=False, help_text="Holders may read across forces where a permission says so."
+    )
+    permissions = models.ManyToManyField("auth.Permission", blank=True, related_name="bluelamp_roles")
+    members = models.ManyToManyField("User", blank=True, related_name="roles")
+
+    class Meta:
+        ordering = ["force", "name"]
+        constraints = [models.UniqueConstraint(fields=["force", "code"], name="role_code_unique_in_force")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.force.short_name or self.force.code})"
+
+
+class AuditEntry(models.Model):
+    """One processing operation on personal data (DPA 2018 s.62). Append-only and hash-chained:
+    ``entry_hash`` covers this entry's fields and the previous entry's hash, so a changed or
+    deleted row breaks the chain (``bluelamp verify-audit``)."""
+
+    class Operation(models.TextChoices):
+        COLLECTION = "collection"
+        ALTERATION = "alteration"
+        CONSULTATION = "consultation"
+        DISCLOSURE = "disclosure"
+        COMBINATION = "combination"
+        ERASURE = "erasure"
+
+    at = models.DateTimeField(db_index=True)
+    operation = models.CharField(max_length=16, choices=Operation.choices)
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor_label = models.CharField(max_length=150, help_text="Who, as shown at the time (user or API client).")
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    record_type = models.CharField(max_length=60, db_index=True)
+    record_ids = models.JSONField(default=list)
+    justification = models.TextField(blank=True)
+    recipients = models.JSONField(default=list, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    previous_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["actor", "at"]), models.Index(fields=["force", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.operation} {self.record_type} by {self.actor_label}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("Audit entries are append-only: record a new entry instead of changing one.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValueError("Audit entries are append-only and are never deleted.")
+
+
+class AuditChainHead(models.Model):
+    """A single row holding the hash of the newest audit entry. Writers lock it, so entries
+    are chained one after another even with several workers."""
+
+    last_hash = models.CharField(max_length=64)
+    last_entry_id = models.BigIntegerField(default=0)
+
+
+class OutboxEvent(models.Model):
+    """An event written in the same transaction as the change it describes (the outbox
+    pattern); workers deliver it to other systems and the data platform."""
+
+    topic = models.CharField(max_length=80, db_index=True)
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.topic} #{self.pk}"
+
+
+class ApiToken(models.Model):
+    """A machine client's credential (ANPR feed, vehicle-location feed, partner system). Only
+    a hash of the secret is stored; the secret is shown once, when the token is made."""
+
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField(max_length=120)
+    prefix = models.CharField(max_length=12, unique=True, help_text="First characters, to recognise it.")
+    secret_hash = models.CharField(max_length=64, unique=True)
+    permissions = models.ManyToManyField("auth.Permission", blank=True, related_name="+")
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["force", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

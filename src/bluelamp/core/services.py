@@ -9,13 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import shapely
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from shapely.geometry import mapping
 
 from bluelamp.core import selectors
 from bluelamp.core.errors import InvalidInput
+from bluelamp.core.events import emit
 from bluelamp.core.geography import geometry_from_geojson
-from bluelamp.core.models import Bcu, Borough, Force, ForceHostname
+from bluelamp.core.models import Bcu, Borough, Force, ForceHostname, Role
 
 logger = logging.getLogger(__name__)
 
@@ -100,3 +102,40 @@ def load_geography(*, boundaries: Path = LONDON_BOUNDARIES, areas: Path = LONDON
     loaded = GeographyLoaded(forces=forces, bcus=bcus, boroughs=boroughs)
     logger.info("geography loaded: %s", loaded)
     return loaded
+
+
+ROLES_FILE = DATA_DIR / "roles.json"
+
+
+def _permissions(names: list[str]) -> list[Permission]:
+    found = []
+    for name in names:
+        app_label, _, codename = name.partition(".")
+        try:
+            found.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        except Permission.DoesNotExist:
+            raise InvalidInput(f"Unknown permission {name!r}: write it as app_label.codename.") from None
+    return found
+
+
+@transaction.atomic
+def seed_roles(*, force: Force, roles_file: Path = ROLES_FILE) -> list[Role]:
+    """Give a force the default roles from ``roles.json``. Roles it already has are left as
+    its administrator made them; only missing ones are added."""
+    created = []
+    for spec in _read_json(roles_file, "roles").get("roles", []):
+        role, made = Role.objects.get_or_create(
+            force=force,
+            code=spec["code"],
+            defaults={
+                "name": spec["name"],
+                "description": spec.get("description", ""),
+                "national": spec.get("national", False),
+            },
+        )
+        if made:
+            role.permissions.set(_permissions(spec.get("permissions", [])))
+            created.append(role)
+    if created:
+        emit("core.roles.seeded", force=force, roles=[r.code for r in created])
+    return created

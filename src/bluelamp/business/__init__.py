@@ -1,0 +1,1 @@
+"""Met Business Services: HR (the workforce record), and later finance and commercial."""
