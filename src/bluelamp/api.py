@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import logging
 
-from django.http import HttpRequest, HttpResponse
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Redoc, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import django_auth
 
 from bluelamp import __version__
 from bluelamp.business.api import router as business_router
 from bluelamp.core.api import router as core_router
+from bluelamp.core.access import ClientActor
 from bluelamp.core.errors import DomainError
+from bluelamp.core.models import Force
+from bluelamp.core.tokens import ApiTokenAuth
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +28,10 @@ api = NinjaAPI(
     description="One platform for a police force. Errors always answer "
     '`{"error": {"code": "...", "message": "..."}}` with a meaningful HTTP status.',
     urls_namespace="api",
+    # Machine clients send a bearer token; staff screens use their signed-in session.
+    auth=[ApiTokenAuth(), django_auth],
+    # Redoc styles itself with inline <style> and renders in a blob: worker.
+    docs_decorator=csp_update({"style-src": [UNSAFE_INLINE], "worker-src": ["blob:"]}),
     # Redoc's code samples fail WCAG contrast with its default colours: use GOV.UK's text colour.
     docs=Redoc(settings={"theme": {"typography": {"code": {"color": "#0b0c0c", "backgroundColor": "#f3f2f1"}}}}),
 )
@@ -66,10 +76,31 @@ class About(Schema):
     version: str
 
 
-@api.get("/", response=About, summary="What this API is", tags=["platform"])
+@api.get("/", response=About, summary="What this API is", tags=["platform"], auth=None)
 def about(request: HttpRequest) -> dict[str, str]:
     return {"name": "bluelamp", "version": __version__}
 
 
+class Me(Schema):
+    kind: str
+    name: str
+    force: str | None
+
+
+@api.get("/me", response=Me, summary="Who the API thinks you are (user or token)", tags=["platform"])
+def me(request: HttpRequest) -> Me:
+    actor = request.auth  # type: ignore[attr-defined]
+    if isinstance(actor, ClientActor):
+        force = Force.objects.filter(pk=actor.force_id).values_list("code", flat=True).first()
+        return Me(kind="client", name=actor.name, force=force)
+    return Me(kind="user", name=actor.get_username(), force=actor.force.code if actor.force else None)
+
+
 api.add_router("/geography", core_router, tags=["geography"])
 api.add_router("/business", business_router, tags=["business"])
+
+
+def not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+    """Unknown API paths answer in the API's error shape, not with the HTML 404 page."""
+    body = {"error": {"code": "not_found", "message": f"There is no API endpoint at {request.path}."}}
+    return JsonResponse(body, status=404)

@@ -36,6 +36,9 @@ class Config:
     database: dict[str, Any]
     debug: bool
     ssl_redirect: bool
+    idle_timeout_minutes: int
+    redis_url: str
+    oidc: dict[str, str]
 
     @property
     def production(self) -> bool:
@@ -46,7 +49,7 @@ def load(environ: Mapping[str, str] = os.environ) -> Config:
     env = environ.get("BLUELAMP_ENV", "development").strip().lower()
     if env not in ENVIRONMENTS:
         raise ConfigError(f"BLUELAMP_ENV={env!r} is not known: use one of {', '.join(ENVIRONMENTS)}.")
-    home = Path(environ.get("BLUELAMP_HOME") or Path.cwd()).resolve()
+    home = Path(environ.get("BLUELAMP_HOME") or _default_home()).resolve()
     production = env == "production"
     return Config(
         env=env,
@@ -56,7 +59,59 @@ def load(environ: Mapping[str, str] = os.environ) -> Config:
         database=_database(environ.get("DATABASE_URL", ""), home),
         debug=_flag(environ, "BLUELAMP_DEBUG", default=not production),
         ssl_redirect=_flag(environ, "BLUELAMP_SSL_REDIRECT", default=production),
+        idle_timeout_minutes=_whole_number(environ, "BLUELAMP_IDLE_TIMEOUT_MINUTES", default=30, low=5, high=720),
+        redis_url=_redis_url(environ.get("REDIS_URL", "").strip()),
+        oidc=_oidc(environ),
     )
+
+
+OIDC_REQUIRED = (
+    "OIDC_RP_CLIENT_SECRET",
+    "OIDC_OP_AUTHORIZATION_ENDPOINT",
+    "OIDC_OP_TOKEN_ENDPOINT",
+    "OIDC_OP_USER_ENDPOINT",
+    "OIDC_OP_JWKS_ENDPOINT",
+)
+
+
+def _oidc(environ: Mapping[str, str]) -> dict[str, str]:
+    """Single sign-on settings, all or nothing: OIDC_RP_CLIENT_ID switches it on."""
+    client_id = environ.get("OIDC_RP_CLIENT_ID", "").strip()
+    if not client_id:
+        return {}
+    missing = [name for name in OIDC_REQUIRED if not environ.get(name, "").strip()]
+    if missing:
+        raise ConfigError(
+            f"OIDC_RP_CLIENT_ID is set, so single sign-on also needs {', '.join(missing)} "
+            "(from your identity provider's discovery document)."
+        )
+    settings = {name: environ[name].strip() for name in OIDC_REQUIRED}
+    settings["OIDC_RP_CLIENT_ID"] = client_id
+    settings["BLUELAMP_OIDC_FORCE"] = environ.get("BLUELAMP_OIDC_FORCE", "").strip()
+    settings["BLUELAMP_OIDC_PROVIDER"] = environ.get("BLUELAMP_OIDC_PROVIDER", "").strip() or "single sign-on"
+    return settings
+
+
+def _whole_number(environ: Mapping[str, str], name: str, *, default: int, low: int, high: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ConfigError(f"{name}={raw!r} must be a whole number from {low} to {high}.")
+    return int(raw)
+
+
+def _redis_url(url: str) -> str:
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"REDIS_URL {_redacted(url)!r} is not a Redis URL: write redis://host:6379/0.")
+    return url
+
+
+def _default_home() -> Path:
+    """The source checkout when running from one (so `bluelamp` works from any directory),
+    otherwise the current directory."""
+    checkout = Path(__file__).resolve().parents[2]
+    return checkout if (checkout / "pyproject.toml").exists() else Path.cwd()
 
 
 def _flag(environ: Mapping[str, str], name: str, *, default: bool) -> bool:

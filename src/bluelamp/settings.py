@@ -1,9 +1,11 @@
 """Django settings for bluelamp. Every value an operator may change comes from the
 environment through :mod:`bluelamp.config`; nothing here needs editing per deployment."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import django_stubs_ext
+from csp.constants import NONE, SELF
 
 from bluelamp import config
 
@@ -29,19 +31,24 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "ninja",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "bluelamp.core.requestcontext.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "bluelamp.core.sessions.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "bluelamp.core.middleware.DomainErrorMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "bluelamp.urls"
@@ -67,7 +74,10 @@ TEMPLATES = [
 DATABASES = {"default": CONFIG.database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
-AUTHENTICATION_BACKENDS = ["bluelamp.core.access.RoleBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # locks out repeated failures; must come first
+    "bluelamp.core.access.RoleBackend",
+]
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -82,6 +92,42 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Single sign-on by OpenID Connect (e.g. Microsoft Entra ID), on when OIDC_RP_CLIENT_ID is set.
+OIDC_ENABLED = bool(CONFIG.oidc)
+globals().update(CONFIG.oidc)
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_PKCE = True
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("bluelamp.core.sso.StaffOIDCBackend")
+
+# Sign-in protection: five failures for one user name from one address lock it for 15 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+# Sessions: signed out after a period without activity (with a warning first), and never
+# kept beyond a shift's length even when active.
+BLUELAMP_IDLE_TIMEOUT = timedelta(minutes=CONFIG.idle_timeout_minutes)
+BLUELAMP_IDLE_WARNING = timedelta(minutes=2)
+SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Rate limits count in a cache shared by every worker when REDIS_URL is set.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CONFIG.redis_url}
+        if CONFIG.redis_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+RATELIMIT_VIEW = "bluelamp.core.errorviews.rate_limited"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -103,6 +149,21 @@ WHITENOISE_USE_FINDERS = not CONFIG.production
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Security defaults; production turns on everything that needs HTTPS.
+# No inline scripts or styles anywhere: every script is a file from our own origin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -124,7 +185,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"bluelamp": {"level": "INFO"}},
+    "loggers": {
+        "bluelamp": {"level": "INFO"},
+        # Django's default config also prints these; one handler (the root's) is enough.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 50

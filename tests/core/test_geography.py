@@ -166,3 +166,18 @@ def test_unreadable_boundary_files_are_explained(tmp_path: Path, content: str, e
     boundaries.write_text(content)
     with pytest.raises(InvalidInput, match=expected):
         services.load_geography(boundaries=boundaries)
+
+
+@pytest.mark.parametrize(
+    ("areas", "expected"),
+    [
+        ([], 'needs a "forces" list'),
+        ({"forces": [{"name": "No Code Police"}]}, "force 1 in .* needs code"),
+        ({"forces": [{"code": "x", "name": "X", "bcus": [{"code": "A", "name": "A"}]}]}, "BCU 1 of X .* needs boroughs"),
+    ],
+)
+def test_malformed_areas_files_are_explained(tmp_path: Path, areas: object, expected: str) -> None:
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(areas))
+    with pytest.raises(InvalidInput, match=expected):
+        services.load_geography(areas=path)

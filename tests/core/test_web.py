@@ -54,7 +54,7 @@ def test_openapi_schema_and_docs_are_served(client: Client) -> None:
     assert "/api/v1/geography/forces" in paths
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200
-    assert b"cdn." not in docs.content  # Swagger UI from our own static files
+    assert b"cdn." not in docs.content  # Redoc from our own static files
 
 
 @pytest.mark.usefixtures("london")

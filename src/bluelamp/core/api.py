@@ -10,7 +10,8 @@ from bluelamp.core.errors import InvalidInput
 from bluelamp.core.geography import Area, from_bng, h3_cell, to_bng
 from bluelamp.core.schemas import ErrorBody
 
-router = Router()
+# Where a place is, and which forces there are, is public: the public websites ask it too.
+router = Router(auth=None)
 
 
 class ForceOut(Schema):

@@ -57,6 +57,12 @@ def _boundaries_by_gss(path: Path) -> dict[str, tuple[str, dict[str, Any]]]:
     return found
 
 
+def _require_keys(item: Any, keys: tuple[str, ...], where: str) -> None:
+    missing = [key for key in keys if not isinstance(item, dict) or not item.get(key)]
+    if missing:
+        raise InvalidInput(f"{where} needs {', '.join(missing)}.")
+
+
 @transaction.atomic
 def load_geography(*, boundaries: Path = LONDON_BOUNDARIES, areas: Path = LONDON_AREAS) -> GeographyLoaded:
     """Create or update forces, their BCUs and boroughs from a boundaries GeoJSON file (one
@@ -65,8 +71,13 @@ def load_geography(*, boundaries: Path = LONDON_BOUNDARIES, areas: Path = LONDON
     changes nothing at all."""
     shapes = _boundaries_by_gss(boundaries)
     plan = _read_json(areas, "areas")
+    if not isinstance(plan, dict) or not isinstance(plan.get("forces"), list):
+        raise InvalidInput(f'{areas} needs a "forces" list: see src/bluelamp/core/data/london-areas.json.')
     forces = bcus = boroughs = 0
-    for entry in plan.get("forces", []):
+    for number, entry in enumerate(plan["forces"], start=1):
+        _require_keys(entry, ("code", "name"), f"force {number} in {areas}")
+        for group_number, group in enumerate(entry.get("bcus", []), start=1):
+            _require_keys(group, ("code", "name", "boroughs"), f"BCU {group_number} of {entry['name']} in {areas}")
         force, _ = Force.objects.update_or_create(
             code=entry["code"], defaults={"name": entry["name"], "short_name": entry.get("short_name", "")}
         )

@@ -1,0 +1,68 @@
+"""Single sign-on by OpenID Connect (mozilla-django-oidc), e.g. Microsoft Entra ID.
+
+A person signing in by SSO is matched to an existing staff account by e-mail address; a new
+account is made in the force named by BLUELAMP_OIDC_FORCE, with no roles until a force
+administrator gives it some (signing in proves who someone is, not what they may do)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views import View
+from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
+
+from bluelamp.core.models import Force, User
+
+
+class StaffOIDCBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
+    def create_user(self, claims: dict[str, Any]) -> User:
+        force = Force.objects.filter(code=settings.BLUELAMP_OIDC_FORCE).first()
+        user: User = User.objects.create_user(
+            username=self.get_username(claims),
+            email=claims.get("email", ""),
+            first_name=claims.get("given_name", ""),
+            last_name=claims.get("family_name", ""),
+            force=force,
+        )
+        return user
+
+    def update_user(self, user: User, claims: dict[str, Any]) -> User:
+        user.first_name = claims.get("given_name", user.first_name)
+        user.last_name = claims.get("family_name", user.last_name)
+        user.save(update_fields=["first_name", "last_name"])
+        return user
+
+    def get_username(self, claims: dict[str, Any]) -> str:
+        return str(claims.get("preferred_username") or claims["email"]).lower()[:150]
+
+
+def _require_sso(request: HttpRequest) -> None:
+    if not settings.OIDC_ENABLED:
+        raise Http404("Single sign-on is not configured.")
+
+
+class _OnlyWhenConfigured:
+    """The library's views read the provider's settings when made: skip that without SSO."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        if settings.OIDC_ENABLED:
+            super().__init__(**kwargs)
+        else:
+            View.__init__(self, **kwargs)  # type: ignore[arg-type]
+
+
+class SignOnView(_OnlyWhenConfigured, OIDCAuthenticationRequestView):  # type: ignore[misc]
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        _require_sso(request)
+        response: HttpResponse = super().dispatch(request, *args, **kwargs)
+        return response
+
+
+class SignOnCallbackView(_OnlyWhenConfigured, OIDCAuthenticationCallbackView):  # type: ignore[misc]
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        _require_sso(request)
+        response: HttpResponse = super().dispatch(request, *args, **kwargs)
+        return response

@@ -1,0 +1,218 @@
+"""Sign-in, lock-out, idle time-out, sign out everywhere, single sign-on and API tokens."""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
+from django.utils import timezone
+from pytest_django.fixtures import Settings as SettingsWrapper
+
+from bluelamp.core import tokens
+from bluelamp.core.errors import PermissionDenied
+from bluelamp.core.models import Force, Role, User
+from bluelamp.core.services import seed_roles
+from bluelamp.core.sessions import LAST_ACTIVITY
+from tests.conftest import RunBluelamp
+from tests.stub_idp import StubIdentityProvider
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("london")]
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def met() -> Force:
+    force = Force.objects.get(code="met")
+    seed_roles(force=force)
+    return force
+
+
+def make_user(username: str, force: Force, *roles: str) -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD, force=force)
+    for code in roles:
+        Role.objects.get(force=force, code=code).members.add(user)
+    return user
+
+
+def sign_in(client: Client, username: str, password: str = PASSWORD) -> int:
+    return client.post("/sign-in/", {"username": username, "password": password}).status_code
+
+
+def test_passwords_are_hashed_with_argon2_outside_tests(run_bluelamp: RunBluelamp) -> None:
+    script = "from django.contrib.auth.hashers import make_password; print(make_password('x').split('$')[0])"
+    result = run_bluelamp("shell", "-c", script)
+    assert result.stdout.strip().splitlines()[-1] == "argon2", result.stderr
+
+
+def test_five_wrong_passwords_lock_the_account_with_a_friendly_page(client: Client, met: Force) -> None:
+    make_user("pc1234", met)
+    assert [sign_in(client, "pc1234", "wrong") for _ in range(4)] == [200] * 4  # the form again, with an error
+    response = client.post("/sign-in/", {"username": "pc1234", "password": "wrong"})
+    assert response.status_code == 429
+    assert b"Too many attempts to sign in" in response.content
+    assert sign_in(client, "pc1234") == 429  # even the right password, until the cool-off ends
+
+
+def test_sign_in_is_rate_limited_per_address(client: Client, settings: SettingsWrapper) -> None:
+    codes = [sign_in(client, f"someone{i}", "x") for i in range(31)]
+    assert codes[:30] == [200] * 30
+    assert codes[30] == 429
+
+
+def test_idle_session_is_signed_out_and_status_does_not_count_as_activity(client: Client, met: Force) -> None:
+    user = make_user("dispatcher7", met, "dispatcher")
+    client.force_login(user)
+    assert client.get("/account/").status_code == 200
+    session = client.session
+    session[LAST_ACTIVITY] = time.time() - 29 * 60
+    session.save()
+    status = client.get("/session/status").json()
+    assert status["signed_in"] is True
+    assert 50 < status["seconds_left"] <= 60
+    assert client.post("/session/keep-alive").json()["seconds_left"] > 29 * 60  # activity restarts the clock
+    session = client.session
+    session[LAST_ACTIVITY] = time.time() - 31 * 60
+    session.save()
+    response = client.get("/account/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/sign-in/")
+    assert client.get("/session/status").status_code == 401
+
+
+def test_sign_out_everywhere_ends_every_session(met: Force) -> None:
+    user = make_user("hr42", met, "hr")
+    desk, phone = Client(), Client()
+    desk.force_login(user)
+    phone.force_login(user)
+    assert phone.get("/account/").status_code == 200
+    desk.post("/sign-out-everywhere/")
+    assert phone.get("/account/").status_code == 302
+    assert desk.get("/account/").status_code == 302
+
+
+def test_single_sign_on_end_to_end_against_a_stub_provider(client: Client, settings: SettingsWrapper) -> None:
+    with StubIdentityProvider() as idp:
+        for name, value in idp.settings().items():
+            setattr(settings, name, value)
+        settings.OIDC_ENABLED = True
+        settings.BLUELAMP_OIDC_FORCE = "met"
+        settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS, "bluelamp.core.sso.StaffOIDCBackend"]
+        idp.claims = {"sub": "123", "email": "Asha.Patel@met.example", "given_name": "Asha", "family_name": "Patel"}
+
+        start = client.get("/sso/start/?next=/account/")
+        assert start.status_code == 302
+        assert start["Location"].startswith(f"{idp.url}/authorize?")
+        callback = _follow_without_redirect(start["Location"])
+        assert callback.startswith("http://testserver/sso/callback/?code=")
+        finished = client.get(urlsplit(callback).path + "?" + urlsplit(callback).query)
+        assert finished.status_code == 302
+        assert finished["Location"] == "/account/"
+
+    user = User.objects.get(email="Asha.Patel@met.example")
+    assert (user.username, user.first_name, user.force.code if user.force else None) == (
+        "asha.patel@met.example",
+        "Asha",
+        "met",
+    )
+    assert not user.roles.exists()  # signing in proves identity, not what someone may do
+    assert client.get("/account/").status_code == 200
+
+
+def _follow_without_redirect(url: str) -> str:
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: object, **kwargs: object) -> None:
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        opener.open(url, timeout=5)
+    except urllib.error.HTTPError as response:
+        return str(response.headers["Location"])
+    raise AssertionError("the provider did not redirect back")
+
+
+def test_sso_is_not_found_when_not_configured(client: Client) -> None:
+    assert client.get("/sso/start/").status_code == 404
+
+
+def test_api_token_works_until_revoked_and_records_last_use(client: Client, met: Force) -> None:
+    admin = make_user("admin1", met, "force_admin")
+    permission = Permission.objects.get(codename="view_apitoken")
+    made = tokens.create_api_token(actor=admin, force=met, name="ANPR feed (north)", permissions=[permission])
+    assert made.token.secret_hash != made.secret and made.secret not in made.token.secret_hash
+    headers = {"Authorization": f"Bearer {made.secret}"}
+    me = client.get("/api/v1/me", headers=headers)
+    assert me.status_code == 200
+    assert me.json() == {"kind": "client", "name": "ANPR feed (north)", "force": "met"}
+    made.token.refresh_from_db()
+    assert made.token.last_used_at is not None
+
+    tokens.revoke_api_token(actor=admin, token=made.token)
+    refused = client.get("/api/v1/me", headers=headers)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "unauthenticated"
+
+
+def test_expired_and_unknown_tokens_are_refused(client: Client, met: Force) -> None:
+    admin = make_user("admin2", met, "force_admin")
+    made = tokens.create_api_token(actor=admin, force=met, name="old feed", permissions=[])
+    made.token.expires_at = timezone.now() - timedelta(seconds=1)
+    made.token.save()
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {made.secret}"}).status_code == 401
+    assert client.get("/api/v1/me", headers={"Authorization": "Bearer bl_nope_nope"}).status_code == 401
+
+
+def test_a_token_cannot_carry_permissions_its_maker_lacks(met: Force) -> None:
+    admin = make_user("admin3", met, "force_admin")
+    with pytest.raises(PermissionDenied, match="core.read_across_forces"):
+        tokens.create_api_token(
+            actor=admin, force=met, name="greedy", permissions=[Permission.objects.get(codename="read_across_forces")]
+        )
+    with pytest.raises(PermissionDenied, match="own force"):
+        tokens.create_api_token(actor=admin, force=Force.objects.get(code="city"), name="theirs", permissions=[])
+
+
+def test_token_pages_show_the_secret_once_and_revoke(client: Client, met: Force) -> None:
+    client.force_login(make_user("admin4", met, "force_admin"))
+    permission = Permission.objects.get(codename="view_apitoken")
+    response = client.post("/access/tokens/", {"name": "AVL feed", "permissions": [permission.pk]})
+    assert response.status_code == 200
+    secret = response.context["new_secret"]
+    assert secret.startswith("bl_")
+    assert secret.encode() in response.content
+    listing = client.get("/access/tokens/")
+    assert secret.encode() not in listing.content  # shown once only
+    token_id = listing.context["tokens"].get(name="AVL feed").pk
+    assert client.post(f"/access/tokens/{token_id}/revoke").status_code == 302
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+
+
+def test_pages_send_a_strict_content_security_policy(client: Client) -> None:
+    policy = client.get("/sign-in/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy
+    assert client.get("/sign-in/")["X-Frame-Options"] == "DENY"
+    assert "style-src 'self' 'unsafe-inline'" in client.get("/api/v1/docs")["Content-Security-Policy"]
+
+
+def test_production_cookies_are_secure_and_hsts_is_on(run_bluelamp: RunBluelamp) -> None:
+    env = {"BLUELAMP_ENV": "production", "SECRET_KEY": "k" * 60, "ALLOWED_HOSTS": "police.example"}
+    script = (
+        "from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.SECURE_HSTS_SECONDS)"
+    )
+    result = run_bluelamp("shell", "-c", script, env=env)
+    assert result.stdout.strip().splitlines()[-1] == "True True True 31536000", result.stderr
+
+
+def test_unknown_api_paths_answer_in_the_api_error_shape(client: Client) -> None:
+    response = client.get("/api/v1/no/such/thing")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
