@@ -216,3 +216,60 @@ def test_unknown_api_paths_answer_in_the_api_error_shape(client: Client) -> None
     response = client.get("/api/v1/no/such/thing")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_roles_are_seeded_from_data_for_each_force(met: Force) -> None:
+    codes = set(Role.objects.filter(force=met).values_list("code", flat=True))
+    assert {
+        "call_handler",
+        "dispatcher",
+        "control_supervisor",
+        "response_officer",
+        "analyst",
+        "data_protection_officer",
+        "auditor",
+        "content_editor",
+        "national_content_editor",
+        "hr",
+        "finance",
+        "commercial",
+        "device_manager",
+        "force_admin",
+        "national_admin",
+    } <= codes
+    assert seed_roles(force=met) == []  # re-seeding leaves an administrator's changes alone
+
+
+def test_force_admin_manages_only_their_own_forces_roles(client: Client, met: Force) -> None:
+    from bluelamp.core import access_services
+    from bluelamp.core.errors import NotFound
+
+    city = Force.objects.get(code="city")
+    seed_roles(force=city)
+    admin = make_user("fa9", met, "force_admin")
+    met_user = make_user("pc9", met)
+    dispatcher = Role.objects.get(force=met, code="dispatcher")
+    access_services.add_role_member(actor=admin, role=dispatcher, username="pc9")
+    assert met_user.has_perm("business.view_authorisation")
+
+    with pytest.raises(NotFound):
+        access_services.add_role_member(actor=admin, role=Role.objects.get(force=city, code="dispatcher"), username="x")
+    client.force_login(admin)
+    assert client.get(f"/access/roles/{Role.objects.get(force=city, code='hr').pk}/").status_code == 404
+    with pytest.raises(PermissionDenied, match="core.view_audit"):
+        access_services.add_role_member(actor=admin, role=Role.objects.get(force=met, code="auditor"), username="pc9")
+    with pytest.raises(PermissionDenied, match="business.view_person"):
+        access_services.set_role_permissions(
+            actor=admin, role=dispatcher, permissions=[Permission.objects.get(codename="view_person")]
+        )
+
+
+def test_a_role_member_change_is_audited(met: Force) -> None:
+    from bluelamp.core import access_services
+    from bluelamp.core.models import AuditEntry
+
+    admin = make_user("fa10", met, "force_admin")
+    make_user("pc10", met)
+    access_services.add_role_member(actor=admin, role=Role.objects.get(force=met, code="analyst"), username="pc10")
+    entry = AuditEntry.objects.get(record_type="core.user", actor=admin)
+    assert (entry.operation, entry.details) == ("alteration", {"role": "analyst", "change": "added"})

@@ -14,6 +14,9 @@ from bluelamp.core.models import Role, User
 from bluelamp.core.tokens import permission_names
 
 MANAGE_ROLES = "core.manage_roles"
+# Giving someone a role that carries one of these is itself a grant of power over access or
+# oversight: only someone who holds it may do so (separation of duties).
+GUARDED_PERMISSIONS = {"core.read_across_forces", "core.manage_roles", "core.manage_api_tokens", "core.view_audit"}
 
 
 def _own_role(actor: User, role: Role) -> Role:
@@ -62,9 +65,12 @@ def remove_role_member(*, actor: User, role: Role, member: User) -> None:
 
 def _check_can_confer(actor: User, role: Role) -> None:
     require(actor, MANAGE_ROLES)
-    beyond = sorted(n for n in permission_names(set(role.permissions.all())) if not actor.has_perm(n))
+    guarded = permission_names(set(role.permissions.all())) & GUARDED_PERMISSIONS
+    beyond = sorted(n for n in guarded if not actor.has_perm(n))
     if beyond:
-        raise PermissionDenied(f"This role carries permissions you do not hold ({', '.join(beyond)}).")
+        raise PermissionDenied(
+            f"Only someone who holds {', '.join(beyond)} can give or take away the role {role.name}."
+        )
 
 
 def _record_membership(actor: User, role: Role, member: User, change: str) -> None:

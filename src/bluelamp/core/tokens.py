@@ -14,6 +14,7 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
 from bluelamp.core.access import ClientActor, require
@@ -109,4 +110,9 @@ class ApiTokenAuth(HttpBearer):
     openapi_scheme = "bearer"
 
     def authenticate(self, request: HttpRequest, token: str) -> ClientActor | None:
-        return authenticate_token(token)
+        client = authenticate_token(token)
+        if client is None:
+            # A client that sends a bad token is refused outright, even if the same browser also
+            # has a signed-in session: a revoked token must never quietly keep working.
+            raise AuthenticationError(401, "This API token is unknown, revoked or expired.")
+        return client
