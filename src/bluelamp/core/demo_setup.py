@@ -2,35 +2,53 @@
 
 from __future__ import annotations
 
+import json
+
 from django.db import transaction
 
 from bluelamp.core import services
-from bluelamp.core.models import Force, User
+from bluelamp.core.models import Force, Role, User
 
 DEMO_PASSWORD = "bluelamp-demo-only"  # noqa: S105 - printed on screen; the demo refuses production
-
-# user name, first name, last name, force code (None: national), superuser?, description
-DEMO_USERS = [
-    ("admin", "Nat", "Admin", None, True, "National administrator (every force, the admin site)"),
-]
+DEMO_FORCES = ("met", "city")
 
 
 def load_reference_data() -> None:
     services.load_geography()
+    for force in Force.objects.filter(code__in=DEMO_FORCES):
+        services.seed_roles(force=force)
+
+
+def _role_specs() -> list[dict[str, str]]:
+    specs: list[dict[str, str]] = json.loads(services.ROLES_FILE.read_text(encoding="utf-8"))["roles"]
+    return specs
 
 
 @transaction.atomic
 def create_sign_ins() -> list[tuple[str, str]]:
-    shown = []
-    for username, first, last, force_code, superuser, description in DEMO_USERS:
-        force = Force.objects.get(code=force_code) if force_code else None
-        user, created = User.objects.get_or_create(
-            username=username,
-            defaults={"first_name": first, "last_name": last, "force": force},
-        )
-        user.is_staff = user.is_superuser = superuser
-        if created or not user.check_password(DEMO_PASSWORD):
-            user.set_password(DEMO_PASSWORD)
-        user.save()
-        shown.append((username, description))
-    return shown
+    """One account per role in the Met (``met-<role>``), an HR officer and an auditor in the City
+    of London Police (to see that forces cannot see each other), and a platform superuser."""
+    wanted: list[tuple[str, Force | None, str | None, str]] = [("admin", None, None, "Platform superuser (admin site)")]
+    met, city = Force.objects.get(code="met"), Force.objects.get(code="city")
+    for spec in _role_specs():
+        wanted.append((f"met-{spec['code'].replace('_', '-')}", met, spec["code"], f"Met: {spec['name']}"))
+    wanted += [
+        ("city-hr", city, "hr", "City of London Police: HR"),
+        ("city-auditor", city, "auditor", "City of London Police: Auditor"),
+    ]
+    for username, force, role_code, description in wanted:
+        _demo_account(username, force, role_code, description)
+    return [(username, description) for username, _, _, description in wanted]
+
+
+def _demo_account(username: str, force: Force | None, role_code: str | None, description: str) -> User:
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"first_name": description.split(": ")[-1], "last_name": "(demo)", "force": force}
+    )
+    user.is_staff = user.is_superuser = role_code is None
+    if created or not user.check_password(DEMO_PASSWORD):
+        user.set_password(DEMO_PASSWORD)
+    user.save()
+    if role_code and force:
+        Role.objects.get(force=force, code=role_code).members.add(user)
+    return user
