@@ -91,7 +91,7 @@ class Me(Schema):
 def me(request: HttpRequest) -> Me:
     actor = request.auth  # type: ignore[attr-defined]
     if isinstance(actor, ClientActor):
-        force = Force.objects.filter(pk=actor.force_id).values_list("code", flat=True).first()
+        force = Force.objects.filter(pk=actor.force_id or 0).values_list("code", flat=True).first()
         return Me(kind="client", name=actor.name, force=force)
     return Me(kind="user", name=actor.get_username(), force=actor.force.code if actor.force else None)
 

@@ -15,6 +15,7 @@ from typing import Any, Protocol, TypeVar
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 
 from bluelamp.core.errors import NotFound, PermissionDenied
@@ -83,5 +84,5 @@ def get_scoped(
     """One record the actor may see, or :class:`NotFound` (also for another force's record)."""
     try:
         return scoped(queryset, actor, permission=permission, force_field=force_field).get(**lookup)
-    except queryset.model.DoesNotExist:
+    except ObjectDoesNotExist:
         raise NotFound(f"No {queryset.model._meta.verbose_name} matches that reference.") from None

@@ -58,7 +58,7 @@ def held_permissions(user: User) -> QuerySet[Permission]:
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    roles = user.roles.select_related("force").order_by("name")
+    roles = Role.objects.filter(members=user).select_related("force").order_by("name")
     return render(request, "core/account.html", {"account": user, "roles": roles})
 
 

@@ -108,7 +108,7 @@ class Role(models.Model):
         default=False, help_text="Holders may read across forces where a permission says so."
     )
     permissions = models.ManyToManyField("auth.Permission", blank=True, related_name="bluelamp_roles")
-    members = models.ManyToManyField("User", blank=True, related_name="roles")
+    members: models.ManyToManyField["User", "Role"] = models.ManyToManyField("User", blank=True, related_name="roles")
 
     class Meta:
         ordering = ["force", "name"]

@@ -19,7 +19,7 @@ from bluelamp.core.models import Force, User
 
 class StaffOIDCBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
     def create_user(self, claims: dict[str, Any]) -> User:
-        force = Force.objects.filter(code=settings.BLUELAMP_OIDC_FORCE).first()
+        force = Force.objects.filter(code=getattr(settings, "BLUELAMP_OIDC_FORCE", "")).first()
         user: User = User.objects.create_user(
             username=self.get_username(claims),
             email=claims.get("email", ""),
