@@ -1,3 +1,202 @@
-from ninja import Router
+"""Workforce record API: people, who is authorised for what and when, expiring authorisations.
+
+Authentication comes from the API (a bearer token or the signed-in session); every read goes
+through the selectors, so the actor's permissions and force apply: another force's person
+answers 404. Reading one person's record needs a justification (``X-Justification``), which
+is logged with the consultation (DPA 2018 s.62)."""
+
+import datetime as dt
+from typing import Annotated, Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Header, Router, Schema
+from ninja.pagination import paginate
+
+from bluelamp.business import selectors
+from bluelamp.business.models import Authorisation, Person
+from bluelamp.core.access import Actor
+from bluelamp.core.errors import InvalidInput
+from bluelamp.core.schemas import ErrorBody
 
 router = Router()
+
+ERRORS: dict[int, Any] = {401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 422: ErrorBody}
+
+
+def _actor(request: HttpRequest) -> Actor:
+    """The API client (token) if there is one, else the signed-in member of staff."""
+    auth = getattr(request, "auth", None)
+    return auth if auth is not None else request.user  # type: ignore[return-value]
+
+
+class PersonSummaryOut(Schema):
+    id: int
+    staff_number: str
+    first_name: str
+    last_name: str
+    rank_or_grade: str
+    unit_code: str | None
+    bcu_code: str | None
+    active: bool
+
+    @staticmethod
+    def resolve_unit_code(person: Person) -> str | None:
+        return person.unit.code if person.unit else None
+
+    @staticmethod
+    def resolve_bcu_code(person: Person) -> str | None:
+        return person.bcu.code if person.bcu else None
+
+
+class AuthorisationOut(Schema):
+    skill_code: str
+    skill_name: str
+    valid_from: dt.date
+    valid_until: dt.date | None
+    reference: str
+    status: str  # as the staff page shows it: Current, Expires in N days, Expired, Starts …
+
+
+class PersonOut(PersonSummaryOut):
+    warrant_number: str
+    force_code: str
+    unit_name: str | None
+    bcu_name: str | None
+    post_number: str | None
+    line_manager_staff_number: str | None
+    authorisations: list[AuthorisationOut]
+
+    @staticmethod
+    def resolve_force_code(person: Person) -> str:
+        return person.force.code
+
+    @staticmethod
+    def resolve_unit_name(person: Person) -> str | None:
+        return person.unit.name if person.unit else None
+
+    @staticmethod
+    def resolve_bcu_name(person: Person) -> str | None:
+        return person.bcu.name if person.bcu else None
+
+    @staticmethod
+    def resolve_post_number(person: Person) -> str | None:
+        return person.post.number if person.post else None
+
+    @staticmethod
+    def resolve_line_manager_staff_number(person: Person) -> str | None:
+        return person.line_manager.staff_number if person.line_manager else None
+
+    @staticmethod
+    def resolve_authorisations(person: Person) -> list[AuthorisationOut]:
+        return [
+            _authorisation_out(line.authorisation, line.status.label) for line in selectors.authorisation_lines(person)
+        ]
+
+
+class SkillOut(Schema):
+    code: str
+    name: str
+    description: str
+
+
+class ExpiringOut(Schema):
+    person_id: int
+    staff_number: str
+    name: str
+    skill_code: str
+    valid_until: dt.date
+    days_left: int
+
+
+@router.get(
+    "/people",
+    response={200: list[PersonSummaryOut], **ERRORS},
+    summary="People in the workforce record",
+    description="Your force's people (needs `business.view_person`). Narrow with `q` (name, staff or "
+    "warrant number) and `skill` (a skill code): with `skill`, only people holding it at `authorised_at` "
+    "(ISO date-time; default now).",
+)
+@paginate
+def list_people(request: HttpRequest, q: str = "", skill: str = "", authorised_at: dt.datetime | None = None) -> Any:
+    return selectors.people(actor=_actor(request), search=q, skill_code=skill, authorised_at=authorised_at)
+
+
+@router.get(
+    "/people/{person_id}",
+    response={200: PersonOut, **ERRORS},
+    summary="One person's record (logged, with your justification)",
+    description="Send why you need the record in the `X-Justification` header; it is recorded with "
+    "the consultation in the audit trail. Without it the answer is 422 and nothing is shown.",
+)
+def get_person(
+    request: HttpRequest,
+    person_id: int,
+    justification: Annotated[str | None, Header(alias="X-Justification")] = None,
+) -> Person:
+    actor = _actor(request)
+    selectors.check_person(actor=actor, person_id=person_id)  # 403 / 404 come first
+    if not (justification or "").strip():
+        raise InvalidInput(
+            "Say why you need this person's record in the X-Justification header, "
+            "e.g. 'X-Justification: Checking AFO renewal for rota 12'. It is recorded in the audit trail."
+        )
+    person = selectors.consult_person(
+        actor=actor, person_id=person_id, justification=justification or "", details={"via": "API"}
+    )
+    return person
+
+
+def _authorisation_out(authorisation: Authorisation, status: str) -> AuthorisationOut:
+    return AuthorisationOut(
+        skill_code=authorisation.skill.code,
+        skill_name=authorisation.skill.name,
+        valid_from=authorisation.valid_from,
+        valid_until=authorisation.valid_until,
+        reference=authorisation.reference,
+        status=status,
+    )
+
+
+@router.get(
+    "/authorised",
+    response={200: list[PersonSummaryOut], **ERRORS},
+    summary="Who is authorised for a skill at a time",
+    description="Active people of your force holding `skill` (e.g. `AFO`) at `at` (ISO date-time; "
+    "default now). Authorisations count from their first to their last day, both included. "
+    "Needs `business.view_authorisation`.",
+)
+@paginate
+def authorised(request: HttpRequest, skill: str, at: dt.datetime | None = None) -> Any:
+    return selectors.authorised_people(actor=_actor(request), skill_code=skill, at=at or timezone.now())
+
+
+@router.get(
+    "/expiring",
+    response={200: list[ExpiringOut], **ERRORS},
+    summary="Authorisations ending soon",
+    description="Authorisations of your force's active people whose last day is within `within_days` "
+    "(default 30) from today. Needs `business.view_authorisation`.",
+)
+def expiring(request: HttpRequest, within_days: int = selectors.EXPIRY_WARNING.days) -> list[ExpiringOut]:
+    if not 0 <= within_days <= 366:
+        raise InvalidInput("within_days must be between 0 and 366.")
+    today = timezone.localdate()
+    found = selectors.expiring_soon(actor=_actor(request), within=dt.timedelta(days=within_days), today=today)
+    return [
+        ExpiringOut(
+            person_id=a.person_id,
+            staff_number=a.person.staff_number,
+            name=a.person.full_name,
+            skill_code=a.skill.code,
+            valid_until=a.valid_until,
+            days_left=(a.valid_until - today).days,
+        )
+        for a in found
+        if a.valid_until is not None
+    ]
+
+
+@router.get("/skills", response={200: list[SkillOut], 401: ErrorBody}, summary="Skills and authorisations")
+def list_skills(request: HttpRequest) -> Any:
+    return selectors.skills()

@@ -1,0 +1,196 @@
+"""Reads of the workforce record. Everything an actor asks for goes through
+``bluelamp.core.access.scoped``: 403 without the permission, another force's records simply
+absent (404). The two helpers without an actor (``authorisations_current_at``,
+``is_authorised``) are for other systems' services, which scope their own reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from bluelamp.business.models import Authorisation, Person, Skill, Unit
+from bluelamp.core import audit
+from bluelamp.core.access import Actor, get_scoped, scoped
+from bluelamp.core.errors import InvalidInput, NotFound
+from bluelamp.core.models import Bcu
+
+VIEW_PERSON = "business.view_person"
+VIEW_AUTHORISATION = "business.view_authorisation"
+# How far ahead an expiry is shown in red, so that renewals are booked in time.
+EXPIRY_WARNING = dt.timedelta(days=30)
+
+
+def as_day(at: dt.date | dt.datetime) -> dt.date:
+    """The day (in the platform's time zone) that ``at`` falls on: authorisations run by day."""
+    if isinstance(at, dt.datetime):
+        return timezone.localdate(at) if timezone.is_aware(at) else at.date()
+    return at
+
+
+def current_on(day: dt.date, *, prefix: str = "") -> Q:
+    """Authorisations in force on ``day``: started on or before it, and ending on or after it
+    (or never). ``prefix`` reaches them from another model, e.g. ``"authorisations__"``."""
+    return Q(**{f"{prefix}valid_from__lte": day}) & (
+        Q(**{f"{prefix}valid_until__isnull": True}) | Q(**{f"{prefix}valid_until__gte": day})
+    )
+
+
+def authorisations_current_at(skill_code: str, at: dt.date | dt.datetime) -> QuerySet[Authorisation]:
+    """Every force's authorisations for ``skill_code`` in force at ``at``. Not scoped: callers
+    are services that have already decided what the actor may see."""
+    return Authorisation.objects.filter(current_on(as_day(at)), skill__code=skill_code)
+
+
+def is_authorised(*, person: Person, skill_code: str, at: dt.date | dt.datetime) -> bool:
+    return authorisations_current_at(skill_code, at).filter(person=person).exists()
+
+
+def _known_skill(skill_code: str) -> str:
+    code = skill_code.strip().upper()
+    if not Skill.objects.filter(code=code).exists():
+        known = ", ".join(Skill.objects.values_list("code", flat=True))
+        raise InvalidInput(f"{skill_code!r} is not a skill code. Use one of: {known}.")
+    return code
+
+
+def authorised_people(*, actor: Actor, skill_code: str, at: dt.date | dt.datetime) -> QuerySet[Person]:
+    """Active people of the actor's force authorised for ``skill_code`` at ``at``: who can be
+    sent. Needs ``view_authorisation`` (dispatchers have it), not the whole person record."""
+    code = _known_skill(skill_code)
+    people = scoped(Person.objects.filter(active=True), actor, permission=VIEW_AUTHORISATION)
+    holders = authorisations_current_at(code, at).values("person_id")
+    return people.filter(pk__in=holders).select_related("unit", "bcu")
+
+
+def people(
+    *,
+    actor: Actor,
+    search: str = "",
+    unit_id: int | None = None,
+    bcu_id: int | None = None,
+    skill_code: str = "",
+    authorised_at: dt.date | dt.datetime | None = None,
+) -> QuerySet[Person]:
+    """The people the actor may see, narrowed by a search (name, staff or warrant number) and
+    filters. A skill filter means "holds it on ``authorised_at``" (default: today)."""
+    found = scoped(Person.objects.all(), actor, permission=VIEW_PERSON).select_related("unit", "bcu", "force")
+    for term in search.split():
+        found = found.filter(
+            Q(first_name__icontains=term)
+            | Q(last_name__icontains=term)
+            | Q(staff_number__iexact=term)
+            | Q(warrant_number__iexact=term)
+        )
+    if unit_id is not None:
+        found = found.filter(unit_id=unit_id)
+    if bcu_id is not None:
+        found = found.filter(bcu_id=bcu_id)
+    if skill_code:
+        day = as_day(authorised_at) if authorised_at is not None else timezone.localdate()
+        holders = authorisations_current_at(_known_skill(skill_code), day).values("person_id")
+        found = found.filter(pk__in=holders)
+    return found
+
+
+def check_person(*, actor: Actor, person_id: int) -> None:
+    """Raise 403 or 404 unless the actor may see this person, without reading the record (the
+    page asks for a justification first)."""
+    if not scoped(Person.objects.all(), actor, permission=VIEW_PERSON).filter(pk=person_id).exists():
+        raise NotFound("No person matches that reference.")
+
+
+def consult_person(
+    *, actor: Actor, person_id: int, justification: str, details: dict[str, Any] | None = None
+) -> Person:
+    """One person's record, logged as a consultation with its justification (DPA 2018 s.62).
+    Reading and logging are one step here so that no path reads a record without the log;
+    a blank justification is refused by the audit trail before anything is returned."""
+    person = get_scoped(
+        Person.objects.select_related("force", "unit", "bcu", "post", "line_manager"),
+        actor,
+        permission=VIEW_PERSON,
+        pk=person_id,
+    )
+    audit.record(
+        operation=audit.Operation.CONSULTATION,
+        actor=actor,
+        record_type="business.person",
+        record_ids=[person.pk],
+        force=person.force,
+        justification=justification,
+        details=details,
+    )
+    return person
+
+
+@dataclass(frozen=True)
+class ExpiryStatus:
+    """How an authorisation stands on a day, as a GOV.UK tag."""
+
+    label: str
+    colour: str  # govuk-tag--<colour>
+    warning: bool
+
+
+def expiry_status(authorisation: Authorisation, today: dt.date, within: dt.timedelta = EXPIRY_WARNING) -> ExpiryStatus:
+    if authorisation.valid_from > today:
+        return ExpiryStatus(f"Starts {authorisation.valid_from:%-d %B %Y}", "grey", warning=False)
+    until = authorisation.valid_until
+    if until is None:
+        return ExpiryStatus("Current", "green", warning=False)
+    days = (until - today).days
+    if days < 0:
+        return ExpiryStatus("Expired", "red", warning=True)
+    if days <= within.days:
+        return ExpiryStatus(_expires_in(days), "red", warning=True)
+    return ExpiryStatus("Current", "green", warning=False)
+
+
+def _expires_in(days: int) -> str:
+    if days == 0:
+        return "Expires today"
+    return f"Expires in {days} day{'s' if days != 1 else ''}"
+
+
+@dataclass(frozen=True)
+class AuthorisationLine:
+    authorisation: Authorisation
+    status: ExpiryStatus
+
+
+def authorisation_lines(person: Person, today: dt.date | None = None) -> list[AuthorisationLine]:
+    """The person's authorisations with their status: for a record already consulted."""
+    day = today or timezone.localdate()
+    held = person.authorisations.select_related("skill").order_by("skill__name", "-valid_from")
+    return [AuthorisationLine(authorisation, expiry_status(authorisation, day)) for authorisation in held]
+
+
+def expiring_soon(
+    *, actor: Actor, within: dt.timedelta = EXPIRY_WARNING, today: dt.date | None = None
+) -> QuerySet[Authorisation]:
+    """Authorisations of active people that end between today and ``within`` from now."""
+    day = today or timezone.localdate()
+    found = scoped(
+        Authorisation.objects.filter(person__active=True, valid_until__gte=day, valid_until__lte=day + within),
+        actor,
+        permission=VIEW_AUTHORISATION,
+        force_field="person__force",
+    )
+    return found.select_related("person", "person__unit", "skill").order_by("valid_until", "person__last_name")
+
+
+def skills() -> QuerySet[Skill]:
+    """Reference data every user may see."""
+    return Skill.objects.all()
+
+
+def units(*, actor: Actor, permission: str = "business.view_unit") -> QuerySet[Unit]:
+    return scoped(Unit.objects.all(), actor, permission=permission).select_related("bcu")
+
+
+def bcus(*, actor: Actor, permission: str = VIEW_PERSON) -> QuerySet[Bcu]:
+    return scoped(Bcu.objects.all(), actor, permission=permission)

@@ -1,0 +1,175 @@
+"""Workforce record pages: search people, consult one person's record (after saying why), the
+authorisations about to expire, and the import of the HR system's extract.
+
+Permissions and force scoping come from the selectors and services (core access): a missing
+permission raises 403, another force's person 404, and core's middleware turns both into pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from bluelamp.business import selectors, services
+from bluelamp.business.forms import JustificationForm, PeopleSearchForm, WorkforceFileForm
+from bluelamp.business.workforce_csv import COLUMNS, WorkforceImportRejected
+from bluelamp.core.access import reads_across_forces, require
+from bluelamp.core.errors import PermissionDenied
+from bluelamp.core.models import Force, User
+
+PAGE_SIZE = 25
+# A justification covers later views of the same record in the same session for this long;
+# each view is still logged.
+GRANT_LIFETIME = dt.timedelta(minutes=15)
+GRANTS = "business.consultation_grants"  # session key: {person id: {justification, reason, expires}}
+ERRORS_IN_SUMMARY = 10
+
+
+def _actor(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+@login_required
+@require_GET
+def people(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    form = PeopleSearchForm(request.GET or None, actor=actor)
+    filters: dict[str, Any] = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = {"search": data["q"], "unit_id": data["unit"], "bcu_id": data["bcu"], "skill_code": data["skill"]}
+    found = selectors.people(actor=actor, **filters)
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "pages": _page_links(request, page),
+        "show_force": reads_across_forces(actor),
+        "nav": "people",
+    }
+    return render(request, "business/people.html", context)
+
+
+def _page_links(request: HttpRequest, page: Page[Any]) -> dict[str, Any]:
+    """Links for GOV.UK pagination that keep the search."""
+
+    def link(number: int) -> str:
+        query = request.GET.copy()
+        query["page"] = str(number)
+        return f"?{query.urlencode()}"
+
+    paginator = page.paginator
+    numbers = paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    return {
+        "previous": link(page.previous_page_number()) if page.has_previous() else "",
+        "next": link(page.next_page_number()) if page.has_next() else "",
+        "items": [
+            {"number": n, "href": link(n) if isinstance(n, int) else "", "current": n == page.number} for n in numbers
+        ],
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Ask why first; show the record only with a justification, and log every showing."""
+    actor = _actor(request)
+    selectors.check_person(actor=actor, person_id=person_id)  # 403/404 before asking anything
+    if request.method == "POST":
+        form = JustificationForm(request.POST)
+        if form.is_valid():
+            _grant(request, person_id, form)
+            return redirect("business:person", person_id=person_id)  # the GET logs and shows it
+        return _ask_why(request, person_id, form)
+    grant = _current_grant(request, person_id)
+    if grant is None:
+        return _ask_why(request, person_id, JustificationForm())
+    found = selectors.consult_person(
+        actor=actor,
+        person_id=person_id,
+        justification=grant["justification"],
+        details={"reason": grant["reason"], "via": "staff page"},
+    )
+    context = {
+        "person": found,
+        "authorisations": selectors.authorisation_lines(found),
+        "direct_reports": found.direct_reports.order_by("last_name", "first_name"),
+        "justification": grant["justification"],
+        "grant_expires": dt.datetime.fromisoformat(grant["expires"]),
+        "nav": "people",
+    }
+    return render(request, "business/person.html", context)
+
+
+def _ask_why(request: HttpRequest, person_id: int, form: JustificationForm) -> HttpResponse:
+    context = {"form": form, "person_id": person_id, "nav": "people"}
+    return render(request, "business/justification.html", context)
+
+
+def _grant(request: HttpRequest, person_id: int, form: JustificationForm) -> None:
+    now = timezone.now()
+    grants = {
+        key: grant
+        for key, grant in request.session.get(GRANTS, {}).items()
+        if dt.datetime.fromisoformat(grant["expires"]) > now  # drop the stale ones
+    }
+    grants[str(person_id)] = {
+        "justification": form.justification(),
+        "reason": form.cleaned_data["reason"],
+        "expires": (now + GRANT_LIFETIME).isoformat(),
+    }
+    request.session[GRANTS] = grants
+
+
+def _current_grant(request: HttpRequest, person_id: int) -> dict[str, str] | None:
+    grant: dict[str, str] | None = request.session.get(GRANTS, {}).get(str(person_id))
+    if grant is None or dt.datetime.fromisoformat(grant["expires"]) <= timezone.now():
+        return None
+    return grant
+
+
+@login_required
+@require_GET
+def expiring(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    found = selectors.expiring_soon(actor=_actor(request), today=today)
+    lines = [selectors.AuthorisationLine(a, selectors.expiry_status(a, today)) for a in found]
+    context = {"lines": lines, "days": selectors.EXPIRY_WARNING.days, "nav": "expiring"}
+    return render(request, "business/expiring.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_workforce(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    require(actor, "business.import_workforce")
+    context: dict[str, Any] = {"columns": COLUMNS, "nav": "import", "problems": []}
+    form = WorkforceFileForm()
+    if request.method == "POST":
+        form = WorkforceFileForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                context["result"] = services.import_workforce_csv(
+                    actor=actor, force=_own_force(actor), file=upload, file_name=upload.name or ""
+                )
+                form = WorkforceFileForm()
+            except WorkforceImportRejected as rejected:
+                context["problems"] = rejected.errors
+                context["rejection"] = rejected.message
+    context["form"] = form
+    context["summary_problems"] = context["problems"][:ERRORS_IN_SUMMARY]
+    context["more_problems"] = max(0, len(context["problems"]) - ERRORS_IN_SUMMARY)
+    return render(request, "business/import.html", context)
+
+
+def _own_force(actor: User) -> Force:
+    if actor.force is None:
+        raise PermissionDenied("Your account belongs to no force, so there is no workforce record to import into.")
+    return actor.force
