@@ -87,7 +87,8 @@ class StubIdentityProvider:
                     code = secrets.token_urlsafe(16)
                     idp.codes[code] = query
                     self.send_response(302)
-                    self.send_header("Location", f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query['state']})}")
+                    back = urlencode({"code": code, "state": query["state"]})
+                    self.send_header("Location", f"{query['redirect_uri']}?{back}")
                     self.end_headers()
                 elif url.path == "/jwks":
                     self._json(idp._jwks())

@@ -14,8 +14,8 @@ from ninja.security import django_auth
 
 from bluelamp import __version__
 from bluelamp.business.api import router as business_router
-from bluelamp.core.api import router as core_router
 from bluelamp.core.access import ClientActor
+from bluelamp.core.api import router as core_router
 from bluelamp.core.errors import DomainError
 from bluelamp.core.models import Force
 from bluelamp.core.tokens import ApiTokenAuth

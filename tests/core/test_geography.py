@@ -173,7 +173,10 @@ def test_unreadable_boundary_files_are_explained(tmp_path: Path, content: str, e
     [
         ([], 'needs a "forces" list'),
         ({"forces": [{"name": "No Code Police"}]}, "force 1 in .* needs code"),
-        ({"forces": [{"code": "x", "name": "X", "bcus": [{"code": "A", "name": "A"}]}]}, "BCU 1 of X .* needs boroughs"),
+        (
+            {"forces": [{"code": "x", "name": "X", "bcus": [{"code": "A", "name": "A"}]}]},
+            "BCU 1 of X .* needs boroughs",
+        ),
     ],
 )
 def test_malformed_areas_files_are_explained(tmp_path: Path, areas: object, expected: str) -> None:

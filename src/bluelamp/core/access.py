@@ -78,9 +78,7 @@ def scoped(queryset: QuerySet[M], actor: Actor, *, permission: str, force_field:
     return queryset.filter(**{force_field: actor.force_id})
 
 
-def get_scoped(
-    queryset: QuerySet[M], actor: Actor, *, permission: str, force_field: str = "force", **lookup: Any
-) -> M:
+def get_scoped(queryset: QuerySet[M], actor: Actor, *, permission: str, force_field: str = "force", **lookup: Any) -> M:
     """One record the actor may see, or :class:`NotFound` (also for another force's record)."""
     try:
         return scoped(queryset, actor, permission=permission, force_field=force_field).get(**lookup)

@@ -108,7 +108,7 @@ class Role(models.Model):
         default=False, help_text="Holders may read across forces where a permission says so."
     )
     permissions = models.ManyToManyField("auth.Permission", blank=True, related_name="bluelamp_roles")
-    members: models.ManyToManyField["User", "Role"] = models.ManyToManyField("User", blank=True, related_name="roles")
+    members: models.ManyToManyField[User, Role] = models.ManyToManyField("User", blank=True, related_name="roles")
 
     class Meta:
         ordering = ["force", "name"]
@@ -169,6 +169,9 @@ class AuditChainHead(models.Model):
 
     last_hash = models.CharField(max_length=64)
     last_entry_id = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"audit chain head at entry {self.last_entry_id}"
 
 
 class OutboxEvent(models.Model):

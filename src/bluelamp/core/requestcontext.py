@@ -21,7 +21,7 @@ class RequestContext:
     ip_address: str | None = None
 
 
-_current: ContextVar[RequestContext] = ContextVar("bluelamp_request", default=RequestContext())
+_current: ContextVar[RequestContext] = ContextVar("bluelamp_request", default=RequestContext())  # noqa: B039 - frozen
 
 
 def current() -> RequestContext:

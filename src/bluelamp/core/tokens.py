@@ -22,7 +22,7 @@ from bluelamp.core.errors import InvalidInput, PermissionDenied
 from bluelamp.core.events import emit
 from bluelamp.core.models import ApiToken, Force, User
 
-TOKEN_PREFIX = "bl"
+TOKEN_PREFIX = "bl"  # noqa: S105 - a label, not a secret
 # Recording every use would write on every request; a minute's precision is enough to see
 # whether a token is still in use.
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -65,7 +65,12 @@ def create_api_token(
     prefix = secrets.token_hex(4)
     secret = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(
-        force=force, name=name.strip(), prefix=prefix, secret_hash=_hash(secret), created_by=actor, expires_at=expires_at
+        force=force,
+        name=name.strip(),
+        prefix=prefix,
+        secret_hash=_hash(secret),
+        created_by=actor,
+        expires_at=expires_at,
     )
     token.permissions.set(permissions)
     emit("core.api_token.created", force=force, token_id=token.pk, name=token.name, by=actor.get_username())

@@ -6,103 +6,183 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('core', '0001_initial'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('last_hash', models.CharField(max_length=64)),
-                ('last_entry_id', models.BigIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("last_hash", models.CharField(max_length=64)),
+                ("last_entry_id", models.BigIntegerField(default=0)),
             ],
         ),
         migrations.AlterModelOptions(
-            name='user',
-            options={'permissions': [('read_across_forces', 'Read records of every force (national roles)'), ('manage_roles', 'Change the roles and members of roles in own force'), ('manage_api_tokens', 'Create and revoke API tokens for own force'), ('view_audit', 'Search and export the audit trail of own force')], 'verbose_name': 'user', 'verbose_name_plural': 'users'},
+            name="user",
+            options={
+                "permissions": [
+                    ("read_across_forces", "Read records of every force (national roles)"),
+                    ("manage_roles", "Change the roles and members of roles in own force"),
+                    ("manage_api_tokens", "Create and revoke API tokens for own force"),
+                    ("view_audit", "Search and export the audit trail of own force"),
+                ],
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
+            },
         ),
         migrations.AddField(
-            model_name='user',
-            name='session_generation',
+            model_name="user",
+            name="session_generation",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('prefix', models.CharField(help_text='First characters, to recognise it.', max_length=12, unique=True)),
-                ('secret_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('force', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='api_tokens', to='core.force')),
-                ('permissions', models.ManyToManyField(blank=True, related_name='+', to='auth.permission')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "prefix",
+                    models.CharField(help_text="First characters, to recognise it.", max_length=12, unique=True),
+                ),
+                ("secret_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "force",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="api_tokens", to="core.force"
+                    ),
+                ),
+                ("permissions", models.ManyToManyField(blank=True, related_name="+", to="auth.permission")),
             ],
             options={
-                'ordering': ['force', 'name'],
+                "ordering": ["force", "name"],
             },
         ),
         migrations.CreateModel(
-            name='OutboxEvent',
+            name="OutboxEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('topic', models.CharField(db_index=True, max_length=80)),
-                ('payload', models.JSONField(default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('published_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('force', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.force')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("topic", models.CharField(db_index=True, max_length=80)),
+                ("payload", models.JSONField(default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("published_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                (
+                    "force",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.force",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True)),
-                ('operation', models.CharField(choices=[('collection', 'Collection'), ('alteration', 'Alteration'), ('consultation', 'Consultation'), ('disclosure', 'Disclosure'), ('combination', 'Combination'), ('erasure', 'Erasure')], max_length=16)),
-                ('actor_label', models.CharField(help_text='Who, as shown at the time (user or API client).', max_length=150)),
-                ('record_type', models.CharField(db_index=True, max_length=60)),
-                ('record_ids', models.JSONField(default=list)),
-                ('justification', models.TextField(blank=True)),
-                ('recipients', models.JSONField(blank=True, default=list)),
-                ('request_id', models.CharField(blank=True, max_length=64)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('details', models.JSONField(blank=True, default=dict)),
-                ('previous_hash', models.CharField(max_length=64)),
-                ('entry_hash', models.CharField(max_length=64, unique=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('force', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.force')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(db_index=True)),
+                (
+                    "operation",
+                    models.CharField(
+                        choices=[
+                            ("collection", "Collection"),
+                            ("alteration", "Alteration"),
+                            ("consultation", "Consultation"),
+                            ("disclosure", "Disclosure"),
+                            ("combination", "Combination"),
+                            ("erasure", "Erasure"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "actor_label",
+                    models.CharField(help_text="Who, as shown at the time (user or API client).", max_length=150),
+                ),
+                ("record_type", models.CharField(db_index=True, max_length=60)),
+                ("record_ids", models.JSONField(default=list)),
+                ("justification", models.TextField(blank=True)),
+                ("recipients", models.JSONField(blank=True, default=list)),
+                ("request_id", models.CharField(blank=True, max_length=64)),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                ("details", models.JSONField(blank=True, default=dict)),
+                ("previous_hash", models.CharField(max_length=64)),
+                ("entry_hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "force",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.force",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['id'],
-                'indexes': [models.Index(fields=['actor', 'at'], name='core_audite_actor_i_a84a2d_idx'), models.Index(fields=['force', 'at'], name='core_audite_force_i_f1f450_idx')],
+                "verbose_name_plural": "audit entries",
+                "ordering": ["id"],
+                "indexes": [
+                    models.Index(fields=["actor", "at"], name="core_audite_actor_i_a84a2d_idx"),
+                    models.Index(fields=["force", "at"], name="core_audite_force_i_f1f450_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Role',
+            name="Role",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40)),
-                ('name', models.CharField(max_length=80)),
-                ('description', models.TextField(blank=True)),
-                ('national', models.BooleanField(default=False, help_text='Holders may read across forces where a permission says so.')),
-                ('force', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='roles', to='core.force')),
-                ('members', models.ManyToManyField(blank=True, related_name='roles', to=settings.AUTH_USER_MODEL)),
-                ('permissions', models.ManyToManyField(blank=True, related_name='bluelamp_roles', to='auth.permission')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=40)),
+                ("name", models.CharField(max_length=80)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "national",
+                    models.BooleanField(
+                        default=False, help_text="Holders may read across forces where a permission says so."
+                    ),
+                ),
+                (
+                    "force",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="roles", to="core.force"
+                    ),
+                ),
+                ("members", models.ManyToManyField(blank=True, related_name="roles", to=settings.AUTH_USER_MODEL)),
+                (
+                    "permissions",
+                    models.ManyToManyField(blank=True, related_name="bluelamp_roles", to="auth.permission"),
+                ),
             ],
             options={
-                'ordering': ['force', 'name'],
-                'constraints': [models.UniqueConstraint(fields=('force', 'code'), name='role_code_unique_in_force')],
+                "ordering": ["force", "name"],
+                "constraints": [models.UniqueConstraint(fields=("force", "code"), name="role_code_unique_in_force")],
             },
         ),
     ]
