@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_home_lists_the_six_systems(client: Client) -> None:
     response = client.get("/")
     assert response.status_code == 200
+    assert b'href="/hr/people/"' in response.content  # the systems that exist link to where they start
     for system in (
         "Single Online Home",
         "Command and Control",

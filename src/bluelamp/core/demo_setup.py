@@ -6,6 +6,7 @@ import json
 
 from django.db import transaction
 
+from bluelamp.business.demo import load_example_workforce
 from bluelamp.core import services
 from bluelamp.core.models import Force, Role, User
 
@@ -38,6 +39,7 @@ def create_sign_ins() -> list[tuple[str, str]]:
     ]
     for username, force, role_code, description in wanted:
         _demo_account(username, force, role_code, description)
+    load_example_workforce(actor=User.objects.get(username="met-hr"))
     return [(username, description) for username, _, _, description in wanted]
 
 

@@ -7,25 +7,26 @@ import logging
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 logger = logging.getLogger(__name__)
 
-# The six systems of DESIGN.md, shown on the home page. "ready" flips as each one lands.
+# The six systems of DESIGN.md, shown on the home page, with where each starts once it exists.
 SYSTEMS = [
-    ("Single Online Home", "Report crime and other matters online; one public site per force.", False),
-    ("Command and Control", "Contact, grading, the incident log and deploying resources.", False),
-    ("POLE and golden nominal", "People, objects, locations and events linked across every record.", False),
-    ("Enterprise Data Platform", "Governed access to the force's data: catalogue, DPIA, retention.", False),
-    ("Smarter Working", "Officers' mobile devices: register, build, allocation and benefits.", False),
-    ("Met Business Services", "HR, finance and commercial: workforce, skills, budgets, suppliers.", False),
+    ("Single Online Home", "Report crime and other matters online; one public site per force.", None),
+    ("Command and Control", "Contact, grading, the incident log and deploying resources.", None),
+    ("POLE and golden nominal", "People, objects, locations and events linked across every record.", None),
+    ("Enterprise Data Platform", "Governed access to the force's data: catalogue, DPIA, retention.", None),
+    ("Smarter Working", "Officers' mobile devices: register, build, allocation and benefits.", None),
+    ("Met Business Services", "HR, finance and commercial: the workforce record and skills so far.", "business:people"),
 ]
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    systems = [{"name": name, "summary": summary, "ready": ready} for name, summary, ready in SYSTEMS]
+    systems = [{"name": name, "summary": summary, "url": url and reverse(url)} for name, summary, url in SYSTEMS]
     return render(request, "core/home.html", {"systems": systems})
 
 
