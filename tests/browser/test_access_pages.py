@@ -12,7 +12,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from bluelamp.core import services
 from bluelamp.core.models import Force, Role, User
-from tests.browser.conftest import axe_violations, describe
+from tests.browser.support import axe_violations, describe
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-long-test-password"

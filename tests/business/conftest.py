@@ -12,7 +12,6 @@ from bluelamp.business import services
 from bluelamp.business.models import Person, Unit
 from bluelamp.core.models import Bcu, Force, Role, User
 from bluelamp.core.services import seed_roles
-from tests.browser.conftest import browser, page  # noqa: F401 - the browser tests' fixtures, shared
 
 MakeUser = Callable[..., User]
 

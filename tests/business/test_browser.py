@@ -14,7 +14,7 @@ from pytest_django.live_server_helper import LiveServer
 from bluelamp.business import services
 from bluelamp.business.models import Person
 from bluelamp.core.models import User
-from tests.browser.conftest import axe_violations, describe
+from tests.browser.support import axe_violations, describe
 from tests.business.test_import import BASE_ROWS, changed, csv_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

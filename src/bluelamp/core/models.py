@@ -118,6 +118,17 @@ class Role(models.Model):
         return f"{self.name} ({self.force.short_name or self.force.code})"
 
 
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    """Bulk changes would bypass the model's refusal; refuse them too (PostgreSQL's trigger is
+    the last line, ``verify-audit`` finds anything done behind both)."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise ValueError("Audit entries are append-only: record a new entry instead of changing one.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ValueError("Audit entries are append-only and are never deleted.")
+
+
 class AuditEntry(models.Model):
     """One processing operation on personal data (DPA 2018 s.62). Append-only and hash-chained:
     ``entry_hash`` covers this entry's fields and the previous entry's hash, so a changed or
@@ -145,6 +156,8 @@ class AuditEntry(models.Model):
     details = models.JSONField(default=dict, blank=True)
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

@@ -1,4 +1,4 @@
-"""Browser tests: Debian's Chromium driven by Playwright, with axe-core for accessibility.
+"""Browser test support: Debian's Chromium driven by Playwright, with axe-core for accessibility.
 
 The browser is never downloaded: `make test` installs Debian's chromium package when it is
 missing, and these fixtures fail loudly (never skip) if it is not there."""
