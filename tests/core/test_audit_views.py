@@ -444,11 +444,11 @@ def test_many_pages_are_linked_with_gaps() -> None:
     from django.core.paginator import Paginator
     from django.test import RequestFactory
 
-    from bluelamp.core.audit_views import _pager
+    from bluelamp.core.pagination import page_links
 
     request = RequestFactory().get(SEARCH, {"reason": REASON, "page": "5"})
     page = Paginator(list(range(500)), 50).get_page(5)
-    pager = _pager(request, page)  # type: ignore[arg-type]
+    pager = page_links(request, page)  # type: ignore[arg-type]
     numbers = [link.get("number", "…") for link in pager["links"]]
     assert numbers == [1, "…", 4, 5, 6, "…", 10]
     assert pager["prev"] == "?reason=SAR+2026%2F118+from+the+data+subject&page=4"

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,6 +22,7 @@ from bluelamp.business.workforce_csv import COLUMNS, WorkforceImportRejected
 from bluelamp.core.access import reads_across_forces, require
 from bluelamp.core.errors import PermissionDenied
 from bluelamp.core.models import Force, User
+from bluelamp.core.pagination import page_links
 
 PAGE_SIZE = 25
 # A justification covers later views of the same record in the same session for this long;
@@ -49,30 +50,11 @@ def people(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
-        "pages": _page_links(request, page),
+        "pager": page_links(request, page),
         "show_force": reads_across_forces(actor),
         "nav": "people",
     }
     return render(request, "business/people.html", context)
-
-
-def _page_links(request: HttpRequest, page: Page[Any]) -> dict[str, Any]:
-    """Links for GOV.UK pagination that keep the search."""
-
-    def link(number: int) -> str:
-        query = request.GET.copy()
-        query["page"] = str(number)
-        return f"?{query.urlencode()}"
-
-    paginator = page.paginator
-    numbers = paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-    return {
-        "previous": link(page.previous_page_number()) if page.has_previous() else "",
-        "next": link(page.next_page_number()) if page.has_next() else "",
-        "items": [
-            {"number": n, "href": link(n) if isinstance(n, int) else "", "current": n == page.number} for n in numbers
-        ],
-    }
 
 
 @login_required

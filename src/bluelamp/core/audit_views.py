@@ -13,7 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.db.models import Max, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
@@ -28,6 +28,7 @@ from bluelamp.core import audit
 from bluelamp.core.access import reads_across_forces, require
 from bluelamp.core.errors import PermissionDenied
 from bluelamp.core.models import AuditEntry, User
+from bluelamp.core.pagination import page_links
 
 PER_PAGE = 50
 EXPORT_BATCH = 2000
@@ -133,28 +134,6 @@ def _query_without_page(request: HttpRequest) -> QueryDict:
     return query
 
 
-def _with_page(request: HttpRequest, number: int) -> str:
-    query = _query_without_page(request)
-    query["page"] = str(number)
-    return f"?{query.urlencode()}"
-
-
-def _pager(request: HttpRequest, page: Page[AuditEntry]) -> dict[str, Any]:
-    """GOV.UK pagination: previous, next and page numbers (with gaps), each the same search."""
-    links: list[dict[str, Any]] = []
-    if page.paginator.num_pages > 1:
-        for number in page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1):
-            if isinstance(number, int):
-                links.append({"number": number, "url": _with_page(request, number), "current": number == page.number})
-            else:
-                links.append({"ellipsis": True})
-    return {
-        "prev": _with_page(request, page.previous_page_number()) if page.has_previous() else "",
-        "next": _with_page(request, page.next_page_number()) if page.has_next() else "",
-        "links": links,
-    }
-
-
 def _render_search(request: HttpRequest, form: AuditSearchForm, **context: Any) -> HttpResponse:
     return render(request, "core/audit/search.html", {"form": form, **context})
 
@@ -187,7 +166,7 @@ def search(request: HttpRequest) -> HttpResponse:
         searched=True,
         page=page,
         rows=[_row(entry) for entry in shown],
-        pager=_pager(request, page),
+        pager=page_links(request, page),
         across_forces=reads_across_forces(auditor),
         export_url=f"{reverse('audit:export')}?{_query_without_page(request).urlencode()}",
     )
