@@ -16,7 +16,6 @@ os.environ.setdefault("BLUELAMP_ENV", "test")
 from tests.browser.support import browser, page  # noqa: F401 - one browser for every test folder
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
 @pytest.fixture(autouse=True)
