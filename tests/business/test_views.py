@@ -10,8 +10,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from bluelamp.business import services, views
+from bluelamp.business import services
 from bluelamp.business.models import Person
+from bluelamp.core import justification
 from bluelamp.core.models import AuditEntry, Force, User
 from tests.business.conftest import MakeUser
 from tests.business.test_import import BASE_ROWS, changed, csv_bytes
@@ -54,7 +55,7 @@ def test_a_justification_is_reused_for_15_minutes_but_every_view_is_logged(hr_cl
     assert len(entries) == 2
     assert entries[0].justification == entries[1].justification
     session = hr_client.session
-    grant = session[views.GRANTS][str(person.pk)]
+    grant = session[justification.SESSION_KEY][f"business.person:{person.pk}"]
     grant["expires"] = (timezone.now() - dt.timedelta(seconds=1)).isoformat()
     session.save()
     expired = hr_client.get(url)

@@ -19,32 +19,6 @@ REASONS = [
 ]
 
 
-class JustificationForm(forms.Form):
-    reason = forms.ChoiceField(
-        choices=REASONS,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Select why you need to see this record"},
-    )
-    detail = forms.CharField(
-        max_length=500,
-        error_messages={
-            "required": "Give details of why you need to see this record",
-            "max_length": "Details must be 500 characters or fewer",
-        },
-    )
-
-    def justification(self) -> str:
-        """What goes in the audit trail: the reason and the detail, in words."""
-        label = dict(REASONS)[self.cleaned_data["reason"]]
-        return f"{label}: {self.cleaned_data['detail'].strip()}"
-
-    def clean_detail(self) -> str:
-        detail: str = self.cleaned_data["detail"].strip()
-        if not detail:
-            raise forms.ValidationError("Give details of why you need to see this record")
-        return detail
-
-
 class PeopleSearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label="Name, staff number or warrant number")
     unit = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Unit or team")

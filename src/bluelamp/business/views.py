@@ -17,18 +17,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bluelamp.business import selectors, services
-from bluelamp.business.forms import JustificationForm, PeopleSearchForm, WorkforceFileForm
+from bluelamp.business.forms import REASONS, PeopleSearchForm, WorkforceFileForm
 from bluelamp.business.workforce_csv import COLUMNS, WorkforceImportRejected
+from bluelamp.core import justification
 from bluelamp.core.access import reads_across_forces, require
 from bluelamp.core.errors import PermissionDenied
+from bluelamp.core.justification import JustificationForm
 from bluelamp.core.models import Force, User
 from bluelamp.core.pagination import page_links
 
 PAGE_SIZE = 25
-# A justification covers later views of the same record in the same session for this long;
-# each view is still logged.
-GRANT_LIFETIME = dt.timedelta(minutes=15)
-GRANTS = "business.consultation_grants"  # session key: {person id: {justification, reason, expires}}
 ERRORS_IN_SUMMARY = 10
 
 
@@ -64,14 +62,14 @@ def person(request: HttpRequest, person_id: int) -> HttpResponse:
     actor = _actor(request)
     selectors.check_person(actor=actor, person_id=person_id)  # 403/404 before asking anything
     if request.method == "POST":
-        form = JustificationForm(request.POST)
+        form = JustificationForm(request.POST, reasons=REASONS)
         if form.is_valid():
-            _grant(request, person_id, form)
+            justification.grant(request, f"business.person:{person_id}", form)
             return redirect("business:person", person_id=person_id)  # the GET logs and shows it
         return _ask_why(request, person_id, form)
-    grant = _current_grant(request, person_id)
+    grant = justification.current_grant(request, f"business.person:{person_id}")
     if grant is None:
-        return _ask_why(request, person_id, JustificationForm())
+        return _ask_why(request, person_id, JustificationForm(reasons=REASONS))
     found = selectors.consult_person(
         actor=actor,
         person_id=person_id,
@@ -92,28 +90,6 @@ def person(request: HttpRequest, person_id: int) -> HttpResponse:
 def _ask_why(request: HttpRequest, person_id: int, form: JustificationForm) -> HttpResponse:
     context = {"form": form, "person_id": person_id, "nav": "people"}
     return render(request, "business/justification.html", context)
-
-
-def _grant(request: HttpRequest, person_id: int, form: JustificationForm) -> None:
-    now = timezone.now()
-    grants = {
-        key: grant
-        for key, grant in request.session.get(GRANTS, {}).items()
-        if dt.datetime.fromisoformat(grant["expires"]) > now  # drop the stale ones
-    }
-    grants[str(person_id)] = {
-        "justification": form.justification(),
-        "reason": form.cleaned_data["reason"],
-        "expires": (now + GRANT_LIFETIME).isoformat(),
-    }
-    request.session[GRANTS] = grants
-
-
-def _current_grant(request: HttpRequest, person_id: int) -> dict[str, str] | None:
-    grant: dict[str, str] | None = request.session.get(GRANTS, {}).get(str(person_id))
-    if grant is None or dt.datetime.fromisoformat(grant["expires"]) <= timezone.now():
-        return None
-    return grant
 
 
 @login_required
