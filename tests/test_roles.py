@@ -64,3 +64,25 @@ def test_signed_out_visitors_are_sent_to_sign_in(client: Client) -> None:
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith("/sign-in/")
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [("call_handler", 201), ("control_supervisor", 201), ("analyst", 403), ("dispatcher", 403), ("hr", 403)],
+)
+def test_who_may_create_contacts_and_incidents(client: Client, role: str, expected: int) -> None:
+    """A call handler takes calls; an analyst (or anyone else) cannot create them."""
+    from tests.control.test_api import CALL
+
+    met = Force.objects.get(code="met")
+    seed_roles(force=met)
+    user = User.objects.create_user(username=f"caller-{role}", force=met)
+    Role.objects.get(force=met, code=role).members.add(user)
+    client.force_login(user)
+    response = client.post("/api/v1/control/contacts", CALL, content_type="application/json")
+    assert response.status_code == expected, response.content
+    if expected == 201:
+        incident = client.post(
+            f"/api/v1/control/contacts/{response.json()['id']}/incident", {}, content_type="application/json"
+        )
+        assert incident.status_code in {200, 201}, incident.content

@@ -14,11 +14,13 @@ from ninja.security import django_auth
 
 from bluelamp import __version__
 from bluelamp.business.api import router as business_router
+from bluelamp.control.api import router as control_router
 from bluelamp.core.access import ClientActor
 from bluelamp.core.api import router as core_router
 from bluelamp.core.errors import DomainError
 from bluelamp.core.models import Force
 from bluelamp.core.tokens import ApiTokenAuth
+from bluelamp.pole.api import router as pole_router
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +100,8 @@ def me(request: HttpRequest) -> Me:
 
 api.add_router("/geography", core_router, tags=["geography"])
 api.add_router("/business", business_router, tags=["business"])
+api.add_router("/control", control_router, tags=["control"])
+api.add_router("/pole", pole_router, tags=["pole"])
 
 
 def not_found(request: HttpRequest, path: str = "") -> JsonResponse:

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("platform_check", "Check configuration, database, migrations and assets; explain each problem."),
     "load-geography": ("load_geography", "Load force areas, BCUs and boroughs from GeoJSON (London by default)."),
     "locate": ("locate", "Say which force, BCU and borough a point is in (lat/lon or British National Grid)."),
+    "verify-logs": ("verify_logs", "Check every incident log's hash chain; name the first tampered entry."),
     "verify-audit": ("verify_audit", "Check the audit trail's hash chain; name the first tampered entry."),
 }
 

@@ -23,6 +23,8 @@ ALLOWED_HOSTS = CONFIG.allowed_hosts
 INSTALLED_APPS = [
     "bluelamp.core",
     "bluelamp.business",
+    "bluelamp.control",
+    "bluelamp.pole",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

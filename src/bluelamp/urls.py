@@ -23,6 +23,8 @@ urlpatterns = [
     path("account/", access_views.account, name="account"),
     path("access/", include("bluelamp.core.access_urls")),
     path("hr/", include("bluelamp.business.urls")),
+    path("control/", include("bluelamp.control.urls")),
+    path("pole/", include("bluelamp.pole.urls")),
     path("audit/", include("bluelamp.core.audit_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -1,0 +1,1 @@
+"""Command and Control: contacts from every channel, incidents, grading, the incident log."""

@@ -1,0 +1,541 @@
+"""Command and Control API: contacts from every channel (calls, online reports, ANPR, alarms),
+incidents with their THRIVE assessments, grades, lifecycle and log, possible duplicates and
+today's response times.
+
+Every read goes through the selectors (403 without the permission, 404 for another force's
+record); every write through the services. Changes to an incident carry ``expected_version``,
+the version the operator was looking at: 409 when someone else changed it meanwhile."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
+
+from bluelamp.control import selectors, services
+from bluelamp.control.models import THRIVE_DIMENSIONS, Contact, Incident, IncidentLogEntry, ThriveAssessment
+from bluelamp.core.access import Actor
+from bluelamp.core.errors import InvalidInput
+from bluelamp.core.schemas import ErrorBody
+
+router = Router()
+
+ERRORS: dict[int, Any] = {401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 422: ErrorBody}
+WRITE_ERRORS: dict[int, Any] = {**ERRORS, 409: ErrorBody}
+
+
+def _actor(request: HttpRequest) -> Actor:
+    """The API client (token) if there is one, else the signed-in member of staff."""
+    auth = getattr(request, "auth", None)
+    return auth if auth is not None else request.user  # type: ignore[return-value]
+
+
+# Schemas ----------------------------------------------------------------------------------
+
+
+class LocationIn(Schema):
+    address: str = Field("", examples=["12 Whitehall, London SW1A 2DD"])
+    lat: float | None = Field(None, examples=[51.5045])
+    lon: float | None = Field(None, examples=[-0.1265])
+
+
+class ContactIn(LocationIn):
+    channel: str = Field(..., examples=["999"], description="999, 101, online, anpr or alarm")
+    received_at: dt.datetime | None = Field(None, description="When the contact came in (default now).")
+    caller_name: str = Field("", examples=["Sam Caller"])
+    caller_phone: str = Field("", examples=["07700 900123"])
+    description: str = Field("", examples=["Two men fighting outside the pub, one has a bottle"])
+    category: str = Field("", examples=["crime.violence"], description="NSIR code from control/data/nsir.json")
+    qualifiers: list[str] = Field(default_factory=list, examples=[["alcohol"]])
+    details: dict[str, Any] = Field(default_factory=dict, description="Everything the channel sent, kept as sent.")
+    source_reference: str = Field(
+        "", examples=["SOH-2026-000123"], description="The sender's reference: sending it again gives the same contact."
+    )
+
+
+class AnprIn(LocationIn):
+    plate: str = Field(..., examples=["AB12CDE"])
+    camera: str = Field(..., examples=["CAM-A40-0117"])
+    seen_at: dt.datetime = Field(..., examples=["2026-11-22T03:14:00Z"])
+    hotlist: str = Field(..., examples=["PNC stolen"])
+    reason: str = Field(..., examples=["Reported stolen 21/11"])
+    read_id: str = Field("", description="The ANPR system's id for the read, so a repeat gives the same contact.")
+
+
+class AlarmIn(LocationIn):
+    alarm_id: str = Field(..., examples=["URN-0042-7781"])
+    premises: str = Field(..., examples=["Jewellers, 4 Burlington Arcade"])
+    alarm_type: str = Field(..., examples=["intruder"], description="e.g. intruder, personal attack, hold-up")
+    activated_at: dt.datetime = Field(..., examples=["2026-11-22T02:05:00Z"])
+    event_id: str = Field("", description="The alarm receiving centre's event id, for repeats.")
+
+
+class ContactOut(Schema):
+    id: int
+    channel: str
+    received_at: dt.datetime
+    received_by: str
+    caller_name: str
+    caller_phone: str
+    address: str
+    lat: float | None
+    lon: float | None
+    borough: str | None
+    bcu: str | None
+    h3_cell: str
+    description: str
+    category: str
+    qualifiers: list[str]
+    details: dict[str, Any]
+    source_reference: str
+    outcome: str
+    resolution_code: str
+    resolution_note: str
+    incident_id: int | None
+    incident_reference: str | None
+
+    @staticmethod
+    def resolve_borough(contact: Contact) -> str | None:
+        return contact.borough.name if contact.borough else None
+
+    @staticmethod
+    def resolve_bcu(contact: Contact) -> str | None:
+        return contact.bcu.code if contact.bcu else None
+
+    @staticmethod
+    def resolve_incident_reference(contact: Contact) -> str | None:
+        return contact.incident.reference if contact.incident else None
+
+
+class ResolveIn(Schema):
+    resolution_code: str = Field(..., examples=["advice"], description="From control/data/contacts.json")
+    note: str = Field("", examples=["Advised to contact the landlord; crime reference not needed"])
+
+
+class LinkIn(Schema):
+    incident_id: int
+    position: str = Field("", examples=["CW call handling 7"])
+
+
+class NewIncidentIn(Schema):
+    category: str = Field("", description="NSIR opening category; default the contact's.")
+    qualifiers: list[str] | None = None
+    position: str = Field("", examples=["CW call handling 7"])
+
+
+class IncidentSummaryOut(Schema):
+    id: int
+    reference: str
+    created_at: dt.datetime
+    status: str
+    grade: str
+    opening_category: str
+    address: str
+    bcu: str | None
+    version: int
+
+    @staticmethod
+    def resolve_bcu(incident: Incident) -> str | None:
+        return incident.bcu.code if incident.bcu else None
+
+
+class ThriveOut(Schema):
+    number: int
+    at: dt.datetime
+    assessed_by: str = Field(..., alias="assessed_by_label")
+    threat: str
+    threat_note: str
+    harm: str
+    harm_note: str
+    risk: str
+    risk_note: str
+    investigation: str
+    investigation_note: str
+    vulnerability: str
+    vulnerability_note: str
+    engagement: str
+    engagement_note: str
+    suggested_grade: str
+    suggestion_reason: str
+    grade: str
+    override_reason: str
+
+
+class LogEntryOut(Schema):
+    id: int
+    at: dt.datetime
+    operator: str = Field(..., alias="operator_label")
+    position: str
+    kind: str
+    text: str
+    data: dict[str, Any]
+    corrects_id: int | None
+    entry_hash: str
+
+
+class ResponseTimeOut(Schema):
+    grade: str
+    target_minutes: int | None
+    attended_after_seconds: int | None
+    time_left_seconds: int | None
+    met: bool | None
+
+
+class IncidentOut(IncidentSummaryOut):
+    lat: float | None
+    lon: float | None
+    borough: str | None
+    h3_cell: str
+    description: str
+    opening_qualifiers: list[str]
+    details: dict[str, Any]
+    resourced_at: dt.datetime | None
+    first_arrived_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    closing_category: str
+    closing_qualifiers: list[str]
+    closing_result: str
+    contact_ids: list[int]
+    response_time: ResponseTimeOut
+    assessments: list[ThriveOut]
+    log: list[LogEntryOut]
+
+    @staticmethod
+    def resolve_borough(incident: Incident) -> str | None:
+        return incident.borough.name if incident.borough else None
+
+    @staticmethod
+    def resolve_contact_ids(incident: Incident) -> list[int]:
+        return list(incident.contacts.order_by("pk").values_list("pk", flat=True))
+
+    @staticmethod
+    def resolve_response_time(incident: Incident) -> ResponseTimeOut:
+        measured = selectors.response_time(incident)
+        return ResponseTimeOut(
+            grade=measured.grade,
+            target_minutes=measured.target_minutes,
+            attended_after_seconds=_seconds(measured.attended_after),
+            time_left_seconds=_seconds(measured.time_left),
+            met=measured.met,
+        )
+
+    @staticmethod
+    def resolve_assessments(incident: Incident) -> list[ThriveAssessment]:
+        return list(selectors.assessments(incident))
+
+    @staticmethod
+    def resolve_log(incident: Incident) -> list[IncidentLogEntry]:
+        return list(selectors.log(incident))
+
+
+def _seconds(delta: dt.timedelta | None) -> int | None:
+    return None if delta is None else int(delta.total_seconds())
+
+
+class LevelIn(Schema):
+    level: str = Field(..., examples=["high"], description="none, low, medium or high")
+    note: str = Field("", examples=["Suspect still present with a bottle"])
+
+
+class AssessmentIn(Schema):
+    threat: LevelIn
+    harm: LevelIn
+    risk: LevelIn
+    investigation: LevelIn
+    vulnerability: LevelIn
+    engagement: LevelIn
+    grade: str | None = Field(None, description="Leave out to take the suggested grade.", examples=["S"])
+    override_reason: str = Field("", description="Required when the grade differs from the suggestion.")
+    expected_version: int | None = Field(None, examples=[1])
+    position: str = Field("", examples=["CW call handling 7"])
+
+
+class AssessedOut(Schema):
+    incident: IncidentSummaryOut
+    assessment: ThriveOut
+
+
+class LogIn(Schema):
+    text: str = Field(..., examples=["Caller rang back: suspects left towards Trafalgar Square"])
+    corrects: int | None = Field(None, description="The id of the entry this one corrects.")
+    position: str = Field("", examples=["CW dispatch 3"])
+
+
+class TransitionIn(Schema):
+    to: str = Field(..., examples=["closed"], description="open, resourced, at_scene or closed")
+    expected_version: int | None = Field(None, examples=[3])
+    note: str = ""
+    closing_category: str = Field("", examples=["crime.violence"])
+    closing_qualifiers: list[str] = Field(default_factory=list)
+    closing_result: str = Field("", examples=["Suspect arrested; crime report 01/123456/26"])
+    position: str = Field("", examples=["CW dispatch 3"])
+
+
+class NearbyOut(Schema):
+    incident: IncidentSummaryOut
+    metres: float
+    minutes_apart: float
+
+
+class BcuDayOut(Schema):
+    bcu_code: str
+    bcu_name: str
+    by_grade: dict[str, int]
+    met: int
+    missed: int
+    pending: int
+    percent_within_target: float | None
+
+
+# Contacts ---------------------------------------------------------------------------------
+
+
+def _received(request: HttpRequest, **fields: Any) -> Status[Contact]:
+    received = services.receive_contact(actor=_actor(request), **fields)
+    return Status(201 if received.created else 200, received.contact)
+
+
+@router.post(
+    "/contacts",
+    response={200: ContactOut, 201: ContactOut, **WRITE_ERRORS},
+    summary="Take a contact (999, 101, online report or any channel)",
+    description="201 with the new contact; 200 with the existing one when `source_reference` was "
+    "delivered before on the same channel. Needs `control.add_contact`.",
+)
+def create_contact(request: HttpRequest, body: ContactIn) -> Status[Contact]:
+    return _received(request, **body.dict())
+
+
+@router.post(
+    "/anpr",
+    response={200: ContactOut, 201: ContactOut, **WRITE_ERRORS},
+    summary="An ANPR hit",
+    description="Plate, camera, time, hotlist and reason become an `anpr` contact; `read_id` makes repeats safe.",
+)
+def anpr_hit(request: HttpRequest, body: AnprIn) -> Status[Contact]:
+    details = {"plate": body.plate.upper().replace(" ", ""), "camera": body.camera, "seen_at": body.seen_at,
+               "hotlist": body.hotlist, "reason": body.reason}  # fmt: skip
+    return _received(
+        request,
+        channel=Contact.Channel.ANPR,
+        received_at=body.seen_at,
+        address=body.address,
+        lat=body.lat,
+        lon=body.lon,
+        description=f"ANPR hit: {details['plate']} on {body.hotlist} ({body.reason}) at camera {body.camera}",
+        category="transport.anpr_hit",
+        details=details,
+        source_reference=body.read_id,
+    )
+
+
+@router.post(
+    "/alarms",
+    response={200: ContactOut, 201: ContactOut, **WRITE_ERRORS},
+    summary="An alarm activation",
+    description="Alarm id, premises and type become an `alarm` contact; `event_id` makes repeats safe.",
+)
+def alarm(request: HttpRequest, body: AlarmIn) -> Status[Contact]:
+    details = {"alarm_id": body.alarm_id, "premises": body.premises, "alarm_type": body.alarm_type,
+               "activated_at": body.activated_at}  # fmt: skip
+    return _received(
+        request,
+        channel=Contact.Channel.ALARM,
+        received_at=body.activated_at,
+        address=body.address or body.premises,
+        lat=body.lat,
+        lon=body.lon,
+        description=f"{body.alarm_type.capitalize()} alarm at {body.premises} (alarm {body.alarm_id})",
+        category="public_safety.alarm",
+        details=details,
+        source_reference=body.event_id,
+    )
+
+
+@router.get("/contacts/{contact_id}", response={200: ContactOut, **ERRORS}, summary="One contact")
+def get_contact(request: HttpRequest, contact_id: int) -> Contact:
+    return selectors.contact(actor=_actor(request), contact_id=contact_id)
+
+
+@router.post(
+    "/contacts/{contact_id}/resolve",
+    response={200: ContactOut, **WRITE_ERRORS},
+    summary="Resolve a contact without an incident (advice, signposting, referral)",
+)
+def resolve_contact(request: HttpRequest, contact_id: int, body: ResolveIn) -> Contact:
+    actor = _actor(request)
+    found = selectors.contact(actor=actor, contact_id=contact_id)
+    return services.resolve_contact(actor=actor, contact=found, resolution_code=body.resolution_code, note=body.note)
+
+
+@router.post(
+    "/contacts/{contact_id}/link",
+    response={200: ContactOut, **WRITE_ERRORS},
+    summary="Link a contact to an open incident (its details go into the incident's log)",
+)
+def link_contact(request: HttpRequest, contact_id: int, body: LinkIn) -> Contact:
+    actor = _actor(request)
+    found = selectors.contact(actor=actor, contact_id=contact_id)
+    target = selectors.incident(actor=actor, incident_id=body.incident_id)
+    return services.link_contact(actor=actor, contact=found, incident=target, position=body.position)
+
+
+@router.post(
+    "/contacts/{contact_id}/incident",
+    response={201: IncidentOut, **WRITE_ERRORS},
+    summary="Make an incident from a contact, copying everything it holds",
+)
+def create_incident(request: HttpRequest, contact_id: int, body: NewIncidentIn) -> Status[Incident]:
+    actor = _actor(request)
+    found = selectors.contact(actor=actor, contact_id=contact_id)
+    incident = services.create_incident_from_contact(
+        actor=actor, contact=found, category=body.category, qualifiers=body.qualifiers, position=body.position
+    )
+    return Status(201, selectors.incident(actor=actor, incident_id=incident.pk))
+
+
+@router.get(
+    "/contacts/{contact_id}/duplicates",
+    response={200: list[NearbyOut], **ERRORS},
+    summary="Open incidents this contact may be about",
+    description="Open incidents within `radius_metres` and `window_minutes` of the contact "
+    "(defaults from control/data/contacts.json: 200 m, 60 min), nearest first.",
+)
+def contact_duplicates(
+    request: HttpRequest, contact_id: int, radius_metres: float | None = None, window_minutes: int | None = None
+) -> list[selectors.Nearby]:
+    actor = _actor(request)
+    found = selectors.contact(actor=actor, contact_id=contact_id)
+    return selectors.possible_duplicates(
+        actor=actor, contact=found, radius_metres=radius_metres, window_minutes=window_minutes
+    )
+
+
+# Incidents --------------------------------------------------------------------------------
+
+
+@router.get(
+    "/incidents",
+    response={200: list[IncidentSummaryOut], **ERRORS},
+    summary="The incident queue",
+    description="Open incidents of your force, unresourced first, then oldest first. Filter by "
+    "`bcu` (code), `grade` (I, S, E, R) and `status` (a closed status shows closed incidents).",
+)
+@paginate
+def list_incidents(request: HttpRequest, bcu: str = "", grade: str = "", status: str = "") -> Any:
+    if status and status not in Incident.Status.values:
+        raise InvalidInput(f"{status!r} is not a status: use one of {', '.join(Incident.Status.values)}.")
+    return selectors.incidents(actor=_actor(request), bcu_code=bcu, grade=grade, status=status)
+
+
+@router.get(
+    "/incidents/{incident_id}",
+    response={200: IncidentOut, **ERRORS},
+    summary="One incident with its THRIVE versions, log and response time",
+)
+def get_incident(request: HttpRequest, incident_id: int) -> Incident:
+    return selectors.incident(actor=_actor(request), incident_id=incident_id)
+
+
+@router.post(
+    "/incidents/{incident_id}/assessments",
+    response={201: AssessedOut, **WRITE_ERRORS},
+    summary="Assess (THRIVE) and grade",
+    description="Records a new THRIVE version; the rules in control/data/grading_rules.json suggest "
+    "a grade. Choosing another grade needs `override_reason`. Needs `control.grade_incident`.",
+)
+def assess(request: HttpRequest, incident_id: int, body: AssessmentIn) -> Status[services.Assessed]:
+    actor = _actor(request)
+    found = selectors.incident(actor=actor, incident_id=incident_id)
+    parts = {dimension: getattr(body, dimension) for dimension in THRIVE_DIMENSIONS}
+    assessed = services.assess_incident(
+        actor=actor,
+        incident=found,
+        levels={dimension: part.level for dimension, part in parts.items()},
+        notes={dimension: part.note for dimension, part in parts.items()},
+        grade=body.grade,
+        override_reason=body.override_reason,
+        expected_version=body.expected_version,
+        position=body.position,
+    )
+    return Status(201, assessed)
+
+
+@router.post(
+    "/incidents/{incident_id}/log",
+    response={201: LogEntryOut, **WRITE_ERRORS},
+    summary="Add a log entry (or a correction of an earlier one)",
+)
+def add_log_entry(request: HttpRequest, incident_id: int, body: LogIn) -> Status[IncidentLogEntry]:
+    actor = _actor(request)
+    found = selectors.incident(actor=actor, incident_id=incident_id)
+    corrected = None
+    if body.corrects is not None:
+        corrected = selectors.log(found).filter(pk=body.corrects).first()
+        if corrected is None:
+            raise InvalidInput(f"Entry {body.corrects} is not in {found.reference}'s log.")
+    entry = services.add_log_entry(
+        actor=actor, incident=found, text=body.text, position=body.position, corrects=corrected
+    )
+    return Status(201, entry)
+
+
+@router.post(
+    "/incidents/{incident_id}/transition",
+    response={200: IncidentOut, **WRITE_ERRORS},
+    summary="Move along the lifecycle: open → resourced → at_scene → closed; reopen",
+    description="Closing needs `closing_category` and `closing_result` (and `control.close_incident`). "
+    "Send `expected_version`: 409 when someone else changed the incident meanwhile.",
+)
+def transition(request: HttpRequest, incident_id: int, body: TransitionIn) -> Incident:
+    actor = _actor(request)
+    found = selectors.incident(actor=actor, incident_id=incident_id)
+    services.transition_incident(actor=actor, incident=found, **body.dict())
+    return selectors.incident(actor=actor, incident_id=incident_id)
+
+
+@router.get(
+    "/incidents/{incident_id}/duplicates",
+    response={200: list[NearbyOut], **ERRORS},
+    summary="Other open incidents near this one in place and time",
+)
+def incident_duplicates(
+    request: HttpRequest, incident_id: int, radius_metres: float | None = None, window_minutes: int | None = None
+) -> list[selectors.Nearby]:
+    actor = _actor(request)
+    found = selectors.incident(actor=actor, incident_id=incident_id)
+    return selectors.open_incidents_near(
+        actor=actor,
+        lat=found.lat,
+        lon=found.lon,
+        cell=found.h3_cell,
+        at=found.created_at,
+        radius_metres=radius_metres,
+        window_minutes=window_minutes,
+        exclude_id=found.pk,
+    )
+
+
+@router.get(
+    "/response-times/today",
+    response={200: list[BcuDayOut], **ERRORS},
+    summary="Today's response times per BCU",
+    description="Incidents created today (Europe/London) per BCU: counts by grade, targets met and "
+    "missed (against the target in force when each was created) and the percentage within target.",
+)
+def response_times_today(request: HttpRequest) -> list[BcuDayOut]:
+    return [
+        BcuDayOut(
+            bcu_code=row.bcu_code,
+            bcu_name=row.bcu_name,
+            by_grade=row.by_grade,
+            met=row.met,
+            missed=row.missed,
+            pending=row.pending,
+            percent_within_target=row.percent_within_target,
+        )
+        for row in selectors.response_summary(actor=_actor(request))
+    ]

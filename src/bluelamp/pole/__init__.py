@@ -1,0 +1,1 @@
+"""POLE: people, objects, locations and events linked across every record."""

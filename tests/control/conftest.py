@@ -1,0 +1,128 @@
+"""Fixtures for Command and Control: the London forces with their default roles, given the
+control permissions each role should hold (until roles.json grants them), users, a clock that
+stands still, and helpers to take a contact and make an incident."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+from unittest import mock
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
+
+from bluelamp.control import services
+from bluelamp.control.models import Contact, Incident
+from bluelamp.core.models import Force, Role, User
+from bluelamp.core.services import seed_roles
+
+LONDON = ZoneInfo("Europe/London")
+TRAFALGAR_SQUARE = (51.50800, -0.12810)  # Westminster: Met, BCU Central West
+NEAR_TRAFALGAR = (51.50890, -0.12810)  # about 100 m north
+ST_PAULS = (51.51380, -0.09840)  # City of London Police
+
+# What each role should be allowed in Command and Control: proposed for roles.json.
+CONTROL_PERMISSIONS: dict[str, list[str]] = {
+    "call_handler": ["view_contact", "add_contact", "change_contact", "view_incident", "add_incident",
+                     "change_incident", "grade_incident"],
+    "dispatcher": ["view_contact", "view_incident", "change_incident", "close_incident"],
+    "control_supervisor": ["view_contact", "add_contact", "change_contact", "view_incident", "add_incident",
+                           "change_incident", "grade_incident", "close_incident"],
+    "response_officer": ["view_incident"],
+    "analyst": ["view_incident"],
+}  # fmt: skip
+
+MakeUser = Callable[..., User]
+
+
+def give_control_permissions(force: Force) -> None:
+    for code, codenames in CONTROL_PERMISSIONS.items():
+        role = Role.objects.get(force=force, code=code)
+        role.permissions.add(*Permission.objects.filter(content_type__app_label="control", codename__in=codenames))
+
+
+@pytest.fixture
+def met(london: None) -> Force:
+    force = Force.objects.get(code="met")
+    seed_roles(force=force)
+    give_control_permissions(force)
+    return force
+
+
+@pytest.fixture
+def city(london: None) -> Force:
+    force = Force.objects.get(code="city")
+    seed_roles(force=force)
+    give_control_permissions(force)
+    return force
+
+
+@pytest.fixture
+def make_user(db: None) -> MakeUser:
+    def make(username: str, force: Force | None, *roles: str) -> User:
+        user = User.objects.create_user(username=username, password="a-long-test-password", force=force)
+        for code in roles:
+            Role.objects.get(force=force, code=code).members.add(user)
+        return User.objects.get(pk=user.pk)  # fresh: no stale permission cache
+
+    return make
+
+
+@pytest.fixture
+def handler(met: Force, make_user: MakeUser) -> User:
+    return make_user("ch.met", met, "call_handler")
+
+
+@pytest.fixture
+def dispatcher(met: Force, make_user: MakeUser) -> User:
+    return make_user("disp.met", met, "dispatcher")
+
+
+@pytest.fixture
+def city_handler(city: Force, make_user: MakeUser) -> User:
+    return make_user("ch.city", city, "call_handler", "dispatcher")
+
+
+@pytest.fixture
+def handler_client(client: Client, handler: User) -> Client:
+    client.force_login(handler)
+    return client
+
+
+@contextmanager
+def clock(at: dt.datetime) -> Iterator[None]:
+    """Stop the clock at ``at`` for everything that asks django.utils.timezone.now."""
+    with mock.patch("django.utils.timezone.now", return_value=at):
+        yield
+
+
+def london_time(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=LONDON)  # type: ignore[misc]
+
+
+def take_call(actor: User, *, where: tuple[float, float] = TRAFALGAR_SQUARE, **fields: Any) -> Contact:
+    values: dict[str, Any] = {
+        "channel": "999",
+        "caller_name": "Sam Caller",
+        "caller_phone": "07700 900123",
+        "address": "Trafalgar Square",
+        "lat": where[0],
+        "lon": where[1],
+        "description": "Two men fighting, one has a bottle",
+        "category": "crime.violence",
+        "qualifiers": ["alcohol"],
+    }
+    return services.receive_contact(actor=actor, **(values | fields)).contact
+
+
+def new_incident(actor: User, **fields: Any) -> Incident:
+    return services.create_incident_from_contact(actor=actor, contact=take_call(actor, **fields))
+
+
+HIGH_THREAT = {"threat": "high", "harm": "medium", "risk": "medium", "investigation": "low",
+               "vulnerability": "low", "engagement": "medium"}  # fmt: skip
+ALL_LOW = dict.fromkeys(HIGH_THREAT, "low")
