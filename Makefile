@@ -45,7 +45,7 @@ format: setup
 	$(BIN)/ruff check --fix src tests benchmarks
 
 bench: setup
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python -m benchmarks.run
 
 setup: $(PY_STAMP) $(ASSETS_STAMP)
 

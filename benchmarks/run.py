@@ -191,10 +191,43 @@ def report(results: list[Result]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def http_section() -> str:
+    """Incident creation over HTTP on SQLite and PostgreSQL, with /healthz as the baseline."""
+    from benchmarks import http_incidents as bench
+
+    goal_rate, goal_p99 = 200, 100.0
+    postgres_url = os.environ.get("BLUELAMP_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    runs = [("SQLite", None)]
+    postgres = bench.fresh_postgres_database(postgres_url)
+    runs.append(("PostgreSQL", postgres))
+    lines = [
+        "",
+        f"## Incident creation over HTTP ({bench.CONCURRENCY} clients in flight, uvicorn, one worker)",
+        "",
+        f"Goal: at least {goal_rate} incidents/s with p99 at most {goal_p99:.0f} ms. Each incident is two requests:",
+        "POST a 999 call, then POST it into an incident.",
+        "",
+        "| measured | operations | per second | p50 ms | p99 ms | goal met |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for database, url in runs:
+        if database == "PostgreSQL" and url is None:
+            lines.append(f"| PostgreSQL at {postgres_url} unreachable: not measured | | | | | no |")
+            continue
+        incident, health = bench.measure(database, url, operations=2000)
+        met = "yes" if incident.rate >= goal_rate and incident.p99 <= goal_p99 else "no"
+        for measured, goal in ((incident, met), (health, "(baseline)")):
+            lines.append(
+                f"| {measured.what} | {measured.operations:,} | {measured.rate:,.0f} | {measured.p50:,.1f} "
+                f"| {measured.p99:,.1f} | {goal} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     setup_django()
     points = crime_points(40_000)
-    text = report(bench_point_lookup(points))
+    text = report(bench_point_lookup(points)) + http_section()
     REPORTS.mkdir(parents=True, exist_ok=True)
     (REPORTS / "latest.md").write_text(text, encoding="utf-8")
     print(text)

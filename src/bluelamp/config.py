@@ -56,7 +56,11 @@ def load(environ: Mapping[str, str] = os.environ) -> Config:
         home=home,
         secret_key=_secret_key(environ, home, production),
         allowed_hosts=_allowed_hosts(environ, production),
-        database=_database(environ.get("DATABASE_URL", ""), home),
+        database=_database(
+            environ.get("DATABASE_URL", ""),
+            home,
+            pool_size=_whole_number(environ, "BLUELAMP_DB_POOL_SIZE", default=10, low=2, high=200),
+        ),
         debug=_flag(environ, "BLUELAMP_DEBUG", default=not production),
         ssl_redirect=_flag(environ, "BLUELAMP_SSL_REDIRECT", default=production),
         idle_timeout_minutes=_whole_number(environ, "BLUELAMP_IDLE_TIMEOUT_MINUTES", default=30, low=5, high=720),
@@ -160,7 +164,7 @@ def _allowed_hosts(environ: Mapping[str, str], production: bool) -> list[str]:
     return list(DEFAULT_HOSTS)
 
 
-def _database(url: str, home: Path) -> dict[str, Any]:
+def _database(url: str, home: Path, *, pool_size: int = 10) -> dict[str, Any]:
     if not url.strip():
         url = f"sqlite:///{home / 'var' / 'bluelamp.sqlite3'}"
     shown = _redacted(url)
@@ -178,8 +182,10 @@ def _database(url: str, home: Path) -> dict[str, Any]:
         return _sqlite(parsed, shown)
     if not parsed.get("NAME"):
         raise ConfigError(f"DATABASE_URL {shown!r} names no database: add one after the host, e.g. /bluelamp.")
-    parsed["CONN_MAX_AGE"] = 60
-    parsed["CONN_HEALTH_CHECKS"] = True
+    # A connection pool, not persistent connections: under ASGI each request may run on another
+    # thread, and per-thread persistent connections pile up until PostgreSQL refuses more.
+    parsed["CONN_MAX_AGE"] = 0
+    parsed.setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": pool_size, "timeout": 10}
     return parsed
 
 

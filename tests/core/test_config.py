@@ -36,7 +36,8 @@ def test_postgresql_url_is_parsed_with_persistent_connections(tmp_path: Path) ->
         5433,
         "bluelamp",
     )
-    assert config.database["CONN_HEALTH_CHECKS"] is True
+    assert config.database["CONN_MAX_AGE"] == 0
+    assert config.database["OPTIONS"]["pool"]["max_size"] == 10
 
 
 @pytest.mark.parametrize(
