@@ -197,6 +197,7 @@ def _sqlite(parsed: dict[str, Any], shown: str) -> dict[str, Any]:
     # WAL lets readers carry on while one writer commits; IMMEDIATE takes the write lock at the
     # start of a transaction so concurrent writers queue instead of failing with "database is
     # locked" half-way. Django turns foreign keys on for every SQLite connection.
+    parsed["ENGINE"] = "bluelamp.core.db.sqlite3"  # Django's, with writers taking turns fairly
     parsed["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
         "transaction_mode": "IMMEDIATE",

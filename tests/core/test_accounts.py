@@ -261,7 +261,9 @@ def test_force_admin_manages_only_their_own_forces_roles(client: Client, met: Fo
         access_services.add_role_member(actor=admin, role=Role.objects.get(force=met, code="auditor"), username="pc9")
     with pytest.raises(PermissionDenied, match=r"business\.view_person"):
         access_services.set_role_permissions(
-            actor=admin, role=dispatcher, permissions=[Permission.objects.get(codename="view_person")]
+            actor=admin,
+            role=dispatcher,
+            permissions=[Permission.objects.get(codename="view_person", content_type__app_label="business")],
         )
 
 

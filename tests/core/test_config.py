@@ -14,7 +14,7 @@ STRONG_KEY = "k" * 20 + "Zq8#xP2!vB7@nM4$wL9%tR6^yU3&" + "a1b2c3"
 def test_development_defaults_to_sqlite_in_var_with_wal(tmp_path: Path) -> None:
     config = load({"BLUELAMP_HOME": str(tmp_path)})
     assert config.env == "development"
-    assert config.database["ENGINE"] == "django.db.backends.sqlite3"
+    assert config.database["ENGINE"] == "bluelamp.core.db.sqlite3"
     assert config.database["NAME"] == str(tmp_path / "var" / "bluelamp.sqlite3")
     assert "journal_mode=WAL" in config.database["OPTIONS"]["init_command"]
     assert config.database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"

@@ -23,7 +23,7 @@ from bluelamp.core.models import User
 
 LAST_ACTIVITY = "bluelamp_last_activity"
 # Asking how long is left must not count as activity, or an open tab would never time out.
-PASSIVE_PATHS = {"/session/status"}
+PASSIVE_PATHS = {"/session/status", "/control/live"}
 
 
 def seconds_left(request: HttpRequest) -> float:
