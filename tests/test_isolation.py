@@ -20,6 +20,7 @@ from bluelamp.core.models import ApiToken, Force, Role, User
 from bluelamp.core.services import seed_roles
 from bluelamp.pole.models import Object as PoleObject
 from bluelamp.pole.models import Person as PolePerson
+from tests.control.conftest import new_incident, take_call
 from tests.control.test_api import ID_PATHS as CONTROL_ID_PATHS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("london")]
@@ -62,6 +63,11 @@ def world() -> dict[str, object]:
     audit.record(operation="collection", actor=met_admin, record_type="business.person", record_ids=[met_person.pk])
     met_token = tokens.create_api_token(actor=met_admin, force=met, name="Met ANPR feed", permissions=[]).token
     pole_person = PolePerson.objects.create(force=met, surname="Metperson", forenames="Olusegun")
+    met_handler = User.objects.create_user(username="met-handler", force=met)
+    Role.objects.get(force=met, code="call_handler").members.add(met_handler)
+    met_handler = User.objects.get(pk=met_handler.pk)
+    met_contact = take_call(met_handler, caller_name="Olusegun Metperson")
+    met_incident = new_incident(met_handler, caller_name="Olusegun Metperson")
     PoleObject.objects.create(force=met, kind="vehicle", identifier="AB12CDE")
     intruder = User.objects.create_user(username="city-everything", force=city)
     for code in EVERY_STAFF_ROLE:
@@ -71,6 +77,8 @@ def world() -> dict[str, object]:
         "role": Role.objects.get(force=met, code="dispatcher"),
         "token": met_token,
         "pole_person": pole_person,
+        "contact": met_contact,
+        "incident": met_incident,
         "intruder": User.objects.get(pk=intruder.pk),
     }
 
@@ -80,6 +88,21 @@ RECORD_URLS: dict[str, tuple[str, Callable[[dict[str, object]], str]]] = {
     "hr/people/<int:person_id>/": ("get", lambda w: f"/hr/people/{w['person'].pk}/"),  # type: ignore[attr-defined]
     "access/roles/<int:role_id>/": ("get", lambda w: f"/access/roles/{w['role'].pk}/"),  # type: ignore[attr-defined]
     "pole/people/<int:person_id>/": ("get", lambda w: f"/pole/people/{w['pole_person'].pk}/"),  # type: ignore[attr-defined]
+    "control/contacts/<int:contact_id>/": ("get", lambda w: f"/control/contacts/{w['contact'].pk}/"),  # type: ignore[attr-defined]
+    "control/incidents/<int:incident_id>/": ("get", lambda w: f"/control/incidents/{w['incident'].pk}/"),  # type: ignore[attr-defined]
+    "control/incidents/<int:incident_id>/log": ("post", lambda w: f"/control/incidents/{w['incident'].pk}/log"),  # type: ignore[attr-defined]
+    "control/incidents/<int:incident_id>/assess": (
+        "post",
+        lambda w: f"/control/incidents/{w['incident'].pk}/assess",  # type: ignore[attr-defined]
+    ),
+    "control/incidents/<int:incident_id>/status": (
+        "post",
+        lambda w: f"/control/incidents/{w['incident'].pk}/status",  # type: ignore[attr-defined]
+    ),
+    "control/incidents/<int:incident_id>/close": (
+        "post",
+        lambda w: f"/control/incidents/{w['incident'].pk}/close",  # type: ignore[attr-defined]
+    ),
     "access/tokens/<int:token_id>/revoke": (
         "post",
         lambda w: f"/access/tokens/{w['token'].pk}/revoke",  # type: ignore[attr-defined]
@@ -145,6 +168,7 @@ def test_revoking_another_forces_token_changed_nothing(client: Client, world: di
         ("/pole/history/", {"lat": "51.50809", "lon": "-0.12804"}),
         ("/api/v1/pole/history", {"lat": "51.50809", "lon": "-0.12804"}),
         ("/api/v1/control/incidents", {}),
+        ("/control/incidents/", {}),
     ],
 )
 def test_lists_and_searches_leave_other_forces_out(

@@ -33,6 +33,16 @@ CONTROL_PERMISSIONS: dict[str, list[str]] = {
     "control_supervisor": ["view_contact", "add_contact", "change_contact", "view_incident", "add_incident",
                            "change_incident", "grade_incident", "close_incident"],
     "response_officer": ["view_incident"],
+}  # fmt: skip
+
+# Resources (units): proposed for roles.json as well.
+RESOURCE_PERMISSIONS: dict[str, list[str]] = {
+    "call_handler": ["view_resource"],
+    "dispatcher": ["view_resource", "dispatch_resource", "set_resource_status", "raise_urgent_assistance",
+                   "acknowledge_urgent_assistance"],
+    "control_supervisor": ["view_resource", "add_resource", "change_resource", "dispatch_resource",
+                           "set_resource_status", "raise_urgent_assistance", "acknowledge_urgent_assistance"],
+    "response_officer": ["view_resource", "set_own_resource_status", "raise_urgent_assistance"],
     "analyst": ["view_incident"],
 }  # fmt: skip
 
@@ -40,9 +50,10 @@ MakeUser = Callable[..., User]
 
 
 def give_control_permissions(force: Force) -> None:
-    for code, codenames in CONTROL_PERMISSIONS.items():
-        role = Role.objects.get(force=force, code=code)
-        role.permissions.add(*Permission.objects.filter(content_type__app_label="control", codename__in=codenames))
+    for permissions in (CONTROL_PERMISSIONS, RESOURCE_PERMISSIONS):
+        for code, codenames in permissions.items():
+            role = Role.objects.get(force=force, code=code)
+            role.permissions.add(*Permission.objects.filter(content_type__app_label="control", codename__in=codenames))
 
 
 @pytest.fixture
@@ -126,3 +137,59 @@ def new_incident(actor: User, **fields: Any) -> Incident:
 HIGH_THREAT = {"threat": "high", "harm": "medium", "risk": "medium", "investigation": "low",
                "vulnerability": "low", "engagement": "medium"}  # fmt: skip
 ALL_LOW = dict.fromkeys(HIGH_THREAT, "low")
+
+
+# Resources --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def unit_reference_data(db: None) -> None:
+    """Skills and unit types, loaded on demand: transactional tests empty what migrations filled."""
+    from bluelamp.business.services import load_skills
+    from bluelamp.control.resources import load_unit_types
+
+    load_skills()
+    load_unit_types()
+
+
+@pytest.fixture
+def supervisor(met: Force, make_user: MakeUser) -> User:
+    return make_user("sup.met", met, "control_supervisor")
+
+
+def officer(
+    force: Force,
+    last_name: str,
+    *,
+    skills: dict[str, tuple[dt.date, dt.date | None]] | None = None,
+    rank: str = "PC",
+    user: User | None = None,
+) -> Any:
+    """A person of the workforce record with authorisations (test setup only: the real record
+    comes from the HR import)."""
+    from bluelamp.business.models import Authorisation, Person, Skill
+
+    number = Person.objects.count() + 1
+    person = Person.objects.create(
+        force=force, staff_number=f"S{number:05d}", first_name="Alex", last_name=last_name, rank_or_grade=rank,
+        user=user,
+    )  # fmt: skip
+    for code, (valid_from, valid_until) in (skills or {}).items():
+        Authorisation.objects.create(
+            person=person, skill=Skill.objects.get(code=code), valid_from=valid_from, valid_until=valid_until
+        )
+    return person
+
+
+def make_unit(actor: User, call_sign: str, unit_type: str, *crew: Any, bcu: str = "CW", status: str = "AVL") -> Any:
+    """A unit of the actor's force, crewed and (by default) available."""
+    from bluelamp.control import resources
+    from bluelamp.core.models import Bcu
+
+    home = Bcu.objects.get(force_id=actor.force_id, code=bcu) if bcu else None
+    unit = resources.create_unit(actor=actor, call_sign=call_sign, unit_type=unit_type, home_bcu=home)
+    if crew:
+        unit = resources.set_crew(actor=actor, unit=unit, people=crew)
+    if status != "OFF":
+        unit = resources.set_unit_status(actor=actor, unit=unit, status_code=status)
+    return unit

@@ -9,10 +9,27 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 
-from bluelamp.control.models import Contact, Incident
+from bluelamp.control import resources
+from bluelamp.control.models import (
+    Assignment,
+    Contact,
+    Incident,
+    IncidentLogEntry,
+    Resource,
+    UnitStatusChange,
+    UrgentAssistance,
+)
 from bluelamp.core import tokens
-from bluelamp.core.models import Force, User
-from tests.control.conftest import HIGH_THREAT, TRAFALGAR_SQUARE, MakeUser, new_incident, take_call
+from bluelamp.core.models import Force, Role, User
+from tests.control.conftest import (
+    HIGH_THREAT,
+    TRAFALGAR_SQUARE,
+    MakeUser,
+    make_unit,
+    new_incident,
+    officer,
+    take_call,
+)
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/control"
@@ -202,7 +219,40 @@ def test_strangers_must_sign_in(client: Client) -> None:
 
 def _met_records(handler: User) -> dict[str, int]:
     incident = new_incident(handler)
-    return {"contact_id": take_call(handler).pk, "incident_id": incident.pk}
+    ids = {"contact_id": take_call(handler).pk, "incident_id": incident.pk}
+    return ids | _met_resources(handler.force, incident)
+
+
+def _met_resources(force: Force | None, incident: Incident) -> dict[str, int]:
+    """A Met unit assigned to the incident and with urgent assistance raised (its alert open)."""
+    from bluelamp.business.services import load_skills
+    from bluelamp.control.resources import load_unit_types
+
+    load_skills()
+    load_unit_types()
+    assert force is not None
+    boss = make_user_in(force, "sup.records", "control_supervisor", "dispatcher")
+    unit = make_unit(boss, "CW99", "FOOT", officer(force, "Patrol"))
+    assignment = resources.assign_unit(actor=boss, incident=incident, unit=unit)
+    alert = resources.raise_urgent_assistance(actor=boss, unit=unit).alert
+    return {"unit_id": unit.pk, "assignment_id": assignment.pk, "alert_id": alert.pk}
+
+
+def make_user_in(force: Force, username: str, *roles: str) -> User:
+    user = User.objects.create_user(username=username, password="a-long-test-password", force=force)
+    for code in roles:
+        Role.objects.get(force=force, code=code).members.add(user)
+    return User.objects.get(pk=user.pk)
+
+
+def _resource_state() -> tuple[object, ...]:
+    return (
+        list(Resource.objects.values_list("pk", "version", "status_id")),
+        list(Assignment.objects.values_list("pk", "state")),
+        list(UrgentAssistance.objects.values_list("pk", "acknowledged_at")),
+        UnitStatusChange.objects.count(),
+        IncidentLogEntry.objects.count(),
+    )
 
 
 ID_PATHS: list[tuple[str, str, dict[str, Any] | None]] = [
@@ -216,6 +266,12 @@ ID_PATHS: list[tuple[str, str, dict[str, Any] | None]] = [
     ("post", "/incidents/{incident_id}/log", {"text": "hello from the City"}),
     ("post", "/incidents/{incident_id}/transition", {"to": "resourced"}),
     ("get", "/incidents/{incident_id}/duplicates", None),
+    ("post", "/incidents/{incident_id}/assignments", {"unit_id": 0}),
+    ("get", "/units/{unit_id}", None),
+    ("post", "/units/{unit_id}/status", {"status": "REF"}),
+    ("post", "/units/{unit_id}/urgent-assistance", {}),
+    ("post", "/assignments/{assignment_id}/advance", {"to": "en_route"}),
+    ("post", "/urgent-assistance/{alert_id}/acknowledge", {}),
 ]
 
 
@@ -231,6 +287,8 @@ def test_another_forces_records_are_not_found(
     client: Client, handler: User, city_handler: User, method: str, path: str, body: dict[str, Any] | None
 ) -> None:
     ids = _met_records(handler)
+    before = _resource_state()
+    version = Incident.objects.get(pk=ids["incident_id"]).version
     client.force_login(User.objects.get(pk=city_handler.pk))
     url = API + path.format(**ids)
     response = client.get(url) if method == "get" else _post(client, path.format(**ids), body or {})
@@ -238,7 +296,8 @@ def test_another_forces_records_are_not_found(
     assert response.json()["error"]["code"] == "not_found"
     assert "Sam Caller" not in response.text
     assert Contact.objects.filter(outcome="open").count() == 1  # the other became the incident
-    assert Incident.objects.get(pk=ids["incident_id"]).version == 1
+    assert Incident.objects.get(pk=ids["incident_id"]).version == version
+    assert _resource_state() == before
 
 
 def test_linking_to_another_forces_incident_is_not_found(

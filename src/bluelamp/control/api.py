@@ -15,8 +15,17 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from bluelamp.control import selectors, services
-from bluelamp.control.models import THRIVE_DIMENSIONS, Contact, Incident, IncidentLogEntry, ThriveAssessment
+from bluelamp.control import resource_selectors, resources, selectors, services
+from bluelamp.control.models import (
+    THRIVE_DIMENSIONS,
+    Assignment,
+    Contact,
+    Incident,
+    IncidentLogEntry,
+    Resource,
+    ThriveAssessment,
+    UrgentAssistance,
+)
 from bluelamp.core.access import Actor
 from bluelamp.core.errors import InvalidInput
 from bluelamp.core.schemas import ErrorBody
@@ -539,3 +548,303 @@ def response_times_today(request: HttpRequest) -> list[BcuDayOut]:
         )
         for row in selectors.response_summary(actor=_actor(request))
     ]
+
+
+# Resources (units) ------------------------------------------------------------------------
+
+
+class UnitStatusOut(Schema):
+    code: str
+    label: str
+    base_type: str
+
+
+class UnitFields(Schema):
+    id: int
+    call_sign: str
+    unit_type: str
+    home_bcu: str | None
+    equipment: list[str]
+    status: UnitStatusOut
+    status_since: dt.datetime
+    version: int
+
+
+class UnitOut(UnitFields):
+    @staticmethod
+    def resolve_unit_type(unit: Resource) -> str:
+        return unit.unit_type.code
+
+    @staticmethod
+    def resolve_home_bcu(unit: Resource) -> str | None:
+        return unit.home_bcu.code if unit.home_bcu else None
+
+
+class AuthorisationOut(Schema):
+    skill: str
+    name: str
+    valid_from: dt.date
+    valid_until: dt.date | None
+
+
+class CrewOut(Schema):
+    person_id: int
+    name: str
+    rank_or_grade: str
+    on_since: dt.datetime
+    authorisations: list[AuthorisationOut]
+
+
+class AssignmentOut(Schema):
+    id: int
+    incident_id: int
+    incident_reference: str
+    unit_id: int
+    call_sign: str
+    state: str
+    assigned_at: dt.datetime
+    en_route_at: dt.datetime | None
+    at_scene_at: dt.datetime | None
+    cleared_at: dt.datetime | None
+    assigned_by: str = Field(..., alias="assigned_by_label")
+
+    @staticmethod
+    def resolve_incident_reference(assignment: Assignment) -> str:
+        return assignment.incident.reference
+
+    @staticmethod
+    def resolve_call_sign(assignment: Assignment) -> str:
+        return assignment.unit.call_sign
+
+
+class StatusChangeOut(Schema):
+    at: dt.datetime
+    from_status: str | None
+    to_status: str
+    by: str
+    incident_id: int | None
+
+
+class UnitDetailOut(UnitFields):
+    crew: list[CrewOut]
+    assignment: AssignmentOut | None
+    history: list[StatusChangeOut]
+
+
+class UnitStatusIn(Schema):
+    status: str = Field(..., examples=["REF"], description="One of your force's status codes.")
+    expected_version: int | None = Field(None, examples=[4])
+    position: str = Field("", examples=["CW dispatch 3"])
+
+
+class AssignIn(Schema):
+    unit_id: int
+    reassign: bool = Field(False, description="Take the unit off the incident it is committed to.")
+    expected_version: int | None = Field(None, description="The incident's version.")
+    position: str = Field("", examples=["CW dispatch 3"])
+
+
+class AdvanceIn(Schema):
+    to: str = Field(..., examples=["at_scene"], description="en_route, at_scene or cleared")
+    position: str = Field("", examples=["CW dispatch 3"])
+
+
+class PositionIn(Schema):
+    position: str = Field("", examples=["CW dispatch 3"])
+
+
+class UrgentAssistanceOut(Schema):
+    id: int
+    unit_id: int
+    call_sign: str
+    bcu: str | None
+    incident_id: int | None
+    raised_at: dt.datetime
+    raised_by: str = Field(..., alias="raised_by_label")
+    acknowledged_at: dt.datetime | None
+    acknowledged_by: str = Field(..., alias="acknowledged_by_label")
+
+    @staticmethod
+    def resolve_call_sign(alert: UrgentAssistance) -> str:
+        return alert.unit.call_sign
+
+    @staticmethod
+    def resolve_bcu(alert: UrgentAssistance) -> str | None:
+        return alert.bcu.code if alert.bcu else None
+
+
+class TimerOut(Schema):
+    unit: UnitOut
+    base_type: str
+    minutes: int
+    elapsed_minutes: int
+    prompt: str
+
+    @staticmethod
+    def resolve_base_type(due: resource_selectors.DueTimer) -> str:
+        return due.timer.base_type
+
+    @staticmethod
+    def resolve_minutes(due: resource_selectors.DueTimer) -> int:
+        return due.timer.minutes
+
+    @staticmethod
+    def resolve_elapsed_minutes(due: resource_selectors.DueTimer) -> int:
+        return int(due.elapsed.total_seconds() // 60)
+
+
+def _detail(detail: resource_selectors.UnitDetail) -> UnitDetailOut:
+    found = detail.unit
+    return UnitDetailOut(
+        id=found.pk,
+        call_sign=found.call_sign,
+        unit_type=found.unit_type.code,
+        home_bcu=found.home_bcu.code if found.home_bcu else None,
+        equipment=found.equipment,
+        status=UnitStatusOut(code=found.status.code, label=found.status.label, base_type=found.status.base_type),
+        status_since=found.status_since,
+        version=found.version,
+        crew=[
+            CrewOut(
+                person_id=line.person.pk,
+                name=line.person.full_name,
+                rank_or_grade=line.person.rank_or_grade,
+                on_since=line.member.from_at,
+                authorisations=[
+                    AuthorisationOut(
+                        skill=a.skill.code, name=a.skill.name, valid_from=a.valid_from, valid_until=a.valid_until
+                    )
+                    for a in line.authorisations
+                ],
+            )
+            for line in detail.crew
+        ],
+        assignment=AssignmentOut.from_orm(detail.assignment) if detail.assignment else None,
+        history=[
+            StatusChangeOut(
+                at=change.at,
+                from_status=change.from_status.code if change.from_status else None,
+                to_status=change.to_status.code,
+                by=change.by_label,
+                incident_id=change.incident_id,
+            )
+            for change in detail.history
+        ],
+    )
+
+
+@router.get(
+    "/units",
+    response={200: list[UnitOut], **ERRORS},
+    summary="The resource board",
+    description="Your force's units by call sign. Filter by home `bcu` (code) and status `base_type` "
+    "(available, assigned, en_route, at_scene, returning, unavailable, off_duty). Needs `control.view_resource`.",
+)
+@paginate
+def list_units(request: HttpRequest, bcu: str = "", base_type: str = "") -> Any:
+    return resource_selectors.units(actor=_actor(request), bcu_code=bcu, base_type=base_type)
+
+
+@router.get(
+    "/units/{unit_id}",
+    response={200: UnitDetailOut, **ERRORS},
+    summary="One unit with its crew, their current authorisations, assignment and status history",
+)
+def get_unit(request: HttpRequest, unit_id: int) -> UnitDetailOut:
+    return _detail(resource_selectors.unit_detail(actor=_actor(request), unit_id=unit_id))
+
+
+@router.post(
+    "/units/{unit_id}/status",
+    response={200: UnitDetailOut, **WRITE_ERRORS},
+    summary="Set a unit's status (book on, refreshments, off duty…)",
+    description="Needs `control.set_resource_status`, or `control.set_own_resource_status` for the unit "
+    "you crew. Send `expected_version`: 409 when someone else changed the unit meanwhile.",
+)
+def set_unit_status(request: HttpRequest, unit_id: int, body: UnitStatusIn) -> UnitDetailOut:
+    actor = _actor(request)
+    found = resource_selectors.unit(actor=actor, unit_id=unit_id)
+    resources.set_unit_status(
+        actor=actor, unit=found, status_code=body.status, expected_version=body.expected_version, position=body.position
+    )
+    return _detail(resource_selectors.unit_detail(actor=actor, unit_id=unit_id))
+
+
+@router.post(
+    "/incidents/{incident_id}/assignments",
+    response={201: AssignmentOut, **WRITE_ERRORS},
+    summary="Assign a unit to an incident",
+    description="Refused with 409 and the reason when the unit is off duty or unavailable, its crew "
+    "lacks an authorisation its type needs, or it is committed elsewhere (unless `reassign`). The first "
+    "unit moves an open incident to resourced. Needs `control.dispatch_resource`.",
+)
+def assign_unit(request: HttpRequest, incident_id: int, body: AssignIn) -> Status[Assignment]:
+    actor = _actor(request)
+    found = selectors.incident(actor=actor, incident_id=incident_id)
+    sent = resource_selectors.unit(actor=actor, unit_id=body.unit_id)
+    made = resources.assign_unit(
+        actor=actor,
+        incident=found,
+        unit=sent,
+        reassign=body.reassign,
+        expected_version=body.expected_version,
+        position=body.position,
+    )
+    return Status(201, made)
+
+
+@router.post(
+    "/assignments/{assignment_id}/advance",
+    response={200: AssignmentOut, **WRITE_ERRORS},
+    summary="Move an assignment on: en_route → at_scene → cleared",
+    description="At scene is the incident's arrival (its response time). Needs `control.dispatch_resource`.",
+)
+def advance_assignment(request: HttpRequest, assignment_id: int, body: AdvanceIn) -> Assignment:
+    actor = _actor(request)
+    found = resource_selectors.assignment(actor=actor, assignment_id=assignment_id)
+    return resources.advance_assignment(actor=actor, assignment=found, to_state=body.to, position=body.position)
+
+
+@router.post(
+    "/units/{unit_id}/urgent-assistance",
+    response={200: UrgentAssistanceOut, 201: UrgentAssistanceOut, **WRITE_ERRORS},
+    summary="Raise urgent assistance for a unit",
+    description="201 with the new alert, 200 with the open one if it was already raised. It stays on "
+    "every control-room screen of the unit's BCU until acknowledged.",
+)
+def raise_urgent_assistance(request: HttpRequest, unit_id: int, body: PositionIn) -> Status[UrgentAssistance]:
+    actor = _actor(request)
+    found = resource_selectors.unit(actor=actor, unit_id=unit_id)
+    raised = resources.raise_urgent_assistance(actor=actor, unit=found, position=body.position)
+    return Status(201 if raised.created else 200, raised.alert)
+
+
+@router.post(
+    "/urgent-assistance/{alert_id}/acknowledge",
+    response={200: UrgentAssistanceOut, **WRITE_ERRORS},
+    summary="Acknowledge an urgent assistance alert",
+)
+def acknowledge_urgent_assistance(request: HttpRequest, alert_id: int, body: PositionIn) -> UrgentAssistance:
+    actor = _actor(request)
+    found = resource_selectors.urgent_assistance(actor=actor, alert_id=alert_id)
+    return resources.acknowledge_urgent_assistance(actor=actor, alert=found, position=body.position)
+
+
+@router.get(
+    "/urgent-assistance",
+    response={200: list[UrgentAssistanceOut], **ERRORS},
+    summary="Open urgent assistance alerts (optionally for one BCU)",
+)
+def open_urgent_assistance(request: HttpRequest, bcu: str = "") -> list[UrgentAssistance]:
+    return list(resource_selectors.open_urgent_assistance(actor=_actor(request), bcu_code=bcu))
+
+
+@router.get(
+    "/timers",
+    response={200: list[TimerOut], **ERRORS},
+    summary="Status timers that have run out",
+    description="Units whose status has lasted past a rule in control/data/status_timers.json, e.g. "
+    "'at scene 45 min — check on welfare'; longest first.",
+)
+def timers(request: HttpRequest, bcu: str = "") -> list[resource_selectors.DueTimer]:
+    return resource_selectors.due_timers(actor=_actor(request), bcu_code=bcu)

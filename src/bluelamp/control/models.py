@@ -296,3 +296,204 @@ class IncidentLogEntry(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.at:%H:%M:%S} {self.kind} {self.text[:40]}"
+
+
+# Resources: units, their crews, statuses and assignments ------------------------------------
+
+
+class BaseType(models.TextChoices):
+    """What a unit's status means to the system. Forces name their own statuses (``UnitStatus``);
+    logic only ever looks at the base type."""
+
+    AVAILABLE = "available", "Available"
+    ASSIGNED = "assigned", "Assigned"
+    EN_ROUTE = "en_route", "En route"
+    AT_SCENE = "at_scene", "At scene"
+    RETURNING = "returning", "Returning"
+    UNAVAILABLE = "unavailable", "Unavailable"
+    OFF_DUTY = "off_duty", "Off duty"
+
+
+class UnitType(models.Model):
+    """A kind of unit (IRV, ARV, dog unit…) and what its crew must hold. The list is data:
+    ``data/unit_types.json``, loaded by a migration and by ``resources.load_unit_types``."""
+
+    code = models.CharField(max_length=32, unique=True, help_text="Stable code, e.g. 'ARV'.")
+    name = models.CharField(max_length=120)
+    min_crew = models.PositiveSmallIntegerField(default=1)
+    every_member_needs = models.JSONField(default=list, blank=True, help_text="Skill codes every crew member holds.")
+    one_member_needs = models.JSONField(
+        default=list, blank=True, help_text="Skill codes at least one crew member (e.g. the driver) holds."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class UnitStatus(models.Model):
+    """A status a force's units can have, e.g. 'ASC At scene', mapped to a fixed base type.
+    Seeded from ``data/unit_statuses.json``; a force may add its own."""
+
+    force = models.ForeignKey("core.Force", on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(max_length=8)
+    label = models.CharField(max_length=60)
+    base_type = models.CharField(max_length=12, choices=BaseType.choices)
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Display order; the first status of a base type is the one the system sets."
+    )
+
+    class Meta:
+        ordering = ["force", "position", "code"]
+        verbose_name = "unit status"
+        verbose_name_plural = "unit statuses"
+        constraints = [models.UniqueConstraint(fields=["force", "code"], name="unit_status_code_unique_in_force")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.label}"
+
+
+class Resource(models.Model):
+    """A unit that can be sent: a call sign (``MD21``), its type, home BCU, crew and equipment.
+    Called "unit" everywhere users see it; the model is ``Resource`` so that it is never confused
+    with the workforce record's ``business.Unit`` (a team), nor its permissions."""
+
+    force = models.ForeignKey("core.Force", on_delete=models.PROTECT, related_name="+")
+    call_sign = models.CharField(max_length=16)
+    unit_type = models.ForeignKey(UnitType, on_delete=models.PROTECT, related_name="+")
+    home_bcu = models.ForeignKey("core.Bcu", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    equipment = models.JSONField(default=list, blank=True, help_text="e.g. ['defibrillator', 'stinger'].")
+    status = models.ForeignKey(UnitStatus, on_delete=models.PROTECT, related_name="+")
+    status_since = models.DateTimeField()
+    # Optimistic concurrency, as for incidents.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["force", "call_sign"]
+        verbose_name = "unit"
+        permissions = [
+            ("dispatch_resource", "Assign units to incidents and move assignments along"),
+            ("set_resource_status", "Set the status of any unit of the force"),
+            ("set_own_resource_status", "Set the status of the unit one is crewing"),
+            ("raise_urgent_assistance", "Raise an urgent assistance alert"),
+            ("acknowledge_urgent_assistance", "Acknowledge urgent assistance alerts"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["force", "call_sign"], name="resource_call_sign_unique_in_force")
+        ]
+        indexes = [models.Index(fields=["force", "status"])]
+
+    def __str__(self) -> str:
+        return self.call_sign
+
+
+class UnitStatusChange(AppendOnly):
+    """One change of a unit's status: the history, never changed."""
+
+    unit = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="status_changes")
+    from_status = models.ForeignKey(UnitStatus, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    to_status = models.ForeignKey(UnitStatus, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    by_label = models.CharField(max_length=150)
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["unit", "id"]
+        indexes = [models.Index(fields=["unit", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}: {self.from_status_id} → {self.to_status_id} at {self.at:%H:%M:%S}"
+
+
+class CrewMember(models.Model):
+    """A person of the workforce record on a unit from ``from_at`` until ``until_at`` (open: still
+    on it). A person is on one unit at a time."""
+
+    unit = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="crew")
+    person = models.ForeignKey("business.Person", on_delete=models.PROTECT, related_name="+")
+    from_at = models.DateTimeField()
+    until_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["unit", "from_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(until_at__isnull=True), name="crew_member_on_one_unit_at_a_time"
+            ),
+            models.CheckConstraint(
+                condition=Q(until_at__isnull=True) | Q(until_at__gte=models.F("from_at")),
+                name="crew_member_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} on {self.unit_id}"
+
+
+class Assignment(models.Model):
+    """A unit sent to an incident: assigned → en route → at scene → cleared."""
+
+    class State(models.TextChoices):
+        ASSIGNED = "assigned", "Assigned"
+        EN_ROUTE = "en_route", "En route"
+        AT_SCENE = "at_scene", "At scene"
+        CLEARED = "cleared", "Cleared"
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="assignments")
+    unit = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="assignments")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ASSIGNED)
+    assigned_at = models.DateTimeField()
+    en_route_at = models.DateTimeField(null=True, blank=True)
+    at_scene_at = models.DateTimeField(null=True, blank=True)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    assigned_by_label = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["incident", "assigned_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit"], condition=~Q(state="cleared"), name="assignment_one_open_per_unit"
+            ),
+        ]
+        indexes = [models.Index(fields=["incident", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} to incident {self.incident_id}: {self.state}"
+
+
+class UrgentAssistance(models.Model):
+    """An officer needs help now. Open until acknowledged; while open it takes over every
+    control-room screen of the unit's BCU."""
+
+    unit = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="urgent_assistance")
+    bcu = models.ForeignKey("core.Bcu", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    raised_at = models.DateTimeField()
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    raised_by_label = models.CharField(max_length=150)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledged_by_label = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        verbose_name = "urgent assistance alert"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit"], condition=Q(acknowledged_at__isnull=True), name="urgent_assistance_one_open_per_unit"
+            ),
+        ]
+        indexes = [models.Index(fields=["bcu", "acknowledged_at"])]
+
+    def __str__(self) -> str:
+        return f"Urgent assistance {self.unit_id} at {self.raised_at:%H:%M:%S}"

@@ -4,6 +4,7 @@ ways a contact is resolved and what counts as a duplicate. Pure functions, no da
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -139,3 +140,38 @@ class DuplicateWindow:
 def duplicate_window() -> DuplicateWindow:
     spec = _read(CONTACTS_FILE)["duplicates"]
     return DuplicateWindow(float(spec["radius_metres"]), int(spec["window_minutes"]))
+
+
+# Resources --------------------------------------------------------------------------------
+
+UNIT_TYPES_FILE = DATA_DIR / "unit_types.json"
+UNIT_STATUSES_FILE = DATA_DIR / "unit_statuses.json"
+STATUS_TIMERS_FILE = DATA_DIR / "status_timers.json"
+
+
+def unit_type_specs(path: Path = UNIT_TYPES_FILE) -> list[dict[str, Any]]:
+    specs: list[dict[str, Any]] = _read(path)["unit_types"]
+    return specs
+
+
+def unit_status_specs(path: Path = UNIT_STATUSES_FILE) -> list[dict[str, Any]]:
+    specs: list[dict[str, Any]] = _read(path)["statuses"]
+    return specs
+
+
+@dataclass(frozen=True)
+class StatusTimer:
+    base_type: str
+    minutes: int
+    prompt: str
+
+
+def status_timers(day: dt.date, path: Path = STATUS_TIMERS_FILE) -> list[StatusTimer]:
+    """The timers in force on ``day``: the newest rule set that had started, longest first within
+    a base type (so the most serious prompt that applies is found first)."""
+    started = [s for s in _read(path)["rule_sets"] if dt.date.fromisoformat(s["effective_from"]) <= day]
+    if not started:
+        return []
+    newest = max(started, key=lambda s: s["effective_from"])
+    timers = [StatusTimer(t["base_type"], int(t["minutes"]), t["prompt"]) for t in newest["timers"]]
+    return sorted(timers, key=lambda t: (t.base_type, -t.minutes))

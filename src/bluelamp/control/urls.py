@@ -1,4 +1,16 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from bluelamp.control import views
 
 app_name = "control"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("contacts/new", views.take_call, name="take-call"),
+    path("contacts/<int:contact_id>/", views.contact, name="contact"),
+    path("incidents/", views.queue, name="queue"),
+    path("incidents/<int:incident_id>/", views.incident, name="incident"),
+    path("incidents/<int:incident_id>/log", views.add_log, name="add-log"),
+    path("incidents/<int:incident_id>/assess", views.assess, name="assess"),
+    path("incidents/<int:incident_id>/status", views.transition, name="transition"),
+    path("incidents/<int:incident_id>/close", views.close, name="close"),
+    path("live", views.live_feed, name="live"),
+]

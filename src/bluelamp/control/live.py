@@ -1,0 +1,233 @@
+"""The control room's change feed: what changed, pushed to every open screen of the same force.
+
+Services already write an ``OutboxEvent`` inside their transaction (``core.events.emit``). A
+``post_save`` receiver on that model picks up the ``control.*`` topics and, **only once the
+transaction commits** (``transaction.on_commit``), publishes a small notice — topic, force and
+the incident or contact id, never personal data — to the in-process :data:`broadcaster`.
+Screens re-fetch what they show; the notice only says *what* changed.
+
+Each subscriber (one open ``/control/live`` stream) has its own bounded buffer. A screen that
+falls behind loses its backlog and gets one ``resync`` notice instead, so one slow screen can
+never hold memory or slow the others down.
+
+Limits: the broadcaster lives in one process. With several workers (uvicorn ``--workers``, or
+several machines), a change made in one worker reaches only the screens connected to that
+worker. Running more than one worker needs the PostgreSQL LISTEN/NOTIFY or Redis bridge that
+issue 5 adds, which republishes each notice into every worker's broadcaster."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import threading
+from collections import deque
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections, transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from bluelamp.core.models import OutboxEvent
+
+TOPIC_PREFIX = "control."
+BUFFER_BOUND = 100  # notices kept for one screen before it is told to resync
+HEARTBEAT_SECONDS = 15.0  # a comment line, so proxies and the browser keep the stream open
+STREAM_SECONDS = 300.0  # a stream ends after this; EventSource reconnects (and re-checks sign-in)
+RETRY_MILLISECONDS = 2000
+RESYNC = "control.resync"
+
+
+@dataclass(frozen=True)
+class Notice:
+    topic: str
+    force_id: int
+    incident_id: int | None = None
+    contact_id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"topic": self.topic, "force_id": self.force_id}
+        if self.incident_id is not None:
+            found["incident_id"] = self.incident_id
+        if self.contact_id is not None:
+            found["contact_id"] = self.contact_id
+        return found
+
+
+class Subscription:
+    """One screen's buffer. ``put`` is called from any thread; ``get`` (threads) or ``aget``
+    (the event loop) wait for the next notice."""
+
+    def __init__(self, force_id: int, *, bound: int = BUFFER_BOUND, loop: asyncio.AbstractEventLoop | None = None):
+        self.force_id = force_id
+        self.bound = bound
+        self.dropped = 0
+        self._items: deque[Notice] = deque()
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self._loop = loop
+        self._async_ready = asyncio.Event() if loop is not None else None
+
+    def put(self, notice: Notice) -> None:
+        with self._lock:
+            if len(self._items) >= self.bound:
+                # Fallen behind: forget the backlog and tell the screen to fetch everything again.
+                self.dropped += len(self._items)
+                self._items.clear()
+                notice = Notice(RESYNC, self.force_id)
+            self._items.append(notice)
+            self._ready.set()
+        if self._loop is not None and self._async_ready is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: the stream is gone
+                self._loop.call_soon_threadsafe(self._async_ready.set)
+
+    def _take(self) -> Notice | None:
+        with self._lock:
+            if not self._items:
+                self._ready.clear()
+                return None
+            return self._items.popleft()
+
+    def get(self, timeout: float) -> Notice | None:
+        """The next notice, or None after ``timeout`` seconds without one."""
+        found = self._take()
+        if found is not None:
+            return found
+        self._ready.wait(timeout)
+        return self._take()
+
+    async def aget(self, timeout: float) -> Notice | None:
+        assert self._async_ready is not None, "subscribe with a loop to wait asynchronously"
+        found = self._take()
+        if found is not None:
+            return found
+        self._async_ready.clear()
+        found = self._take()  # something may have arrived between the two lines above
+        if found is not None:
+            return found
+        try:
+            await asyncio.wait_for(self._async_ready.wait(), timeout)
+        except TimeoutError:
+            return None
+        return self._take()
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+
+class Broadcaster:
+    """Hands each notice to the subscriptions of its force. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscriptions: set[Subscription] = set()
+
+    def subscribe(
+        self, force_id: int, *, bound: int = BUFFER_BOUND, loop: asyncio.AbstractEventLoop | None = None
+    ) -> Subscription:
+        subscription = Subscription(force_id, bound=bound, loop=loop)
+        with self._lock:
+            self._subscriptions.add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        with self._lock:
+            self._subscriptions.discard(subscription)
+
+    def publish(self, notice: Notice) -> int:
+        """Deliver to every subscription of the notice's force; returns how many got it."""
+        with self._lock:
+            targets = [s for s in self._subscriptions if s.force_id == notice.force_id]
+        for subscription in targets:
+            subscription.put(notice)
+        return len(targets)
+
+    def subscriber_count(self) -> int:
+        with self._lock:
+            return len(self._subscriptions)
+
+
+broadcaster = Broadcaster()
+
+
+def notice_for(event: OutboxEvent) -> Notice | None:
+    if not event.topic.startswith(TOPIC_PREFIX) or event.force_id is None:
+        return None
+    payload = event.payload or {}
+    return Notice(
+        topic=event.topic,
+        force_id=event.force_id,
+        incident_id=payload.get("incident_id"),
+        contact_id=payload.get("contact_id"),
+    )
+
+
+@receiver(post_save, sender=OutboxEvent, dispatch_uid="bluelamp.control.live")
+def _on_outbox_event(sender: type[OutboxEvent], instance: OutboxEvent, created: bool, **kwargs: Any) -> None:
+    if not created:
+        return
+    notice = notice_for(instance)
+    if notice is not None:
+        # Only a committed change is announced; a rolled-back one never reaches a screen.
+        transaction.on_commit(lambda: broadcaster.publish(notice), robust=True)
+
+
+# The text/event-stream format ---------------------------------------------------------------
+
+
+def sse_message(notice: Notice) -> str:
+    return f"event: change\ndata: {json.dumps(notice.as_dict(), separators=(',', ':'))}\n\n"
+
+
+HEARTBEAT = ": heartbeat\n\n"
+OPENING = f"retry: {RETRY_MILLISECONDS}\n: connected\n\n"
+
+
+def _release_database() -> None:
+    """A stream needs no database, and may stay open for minutes: give this thread's
+    connections back now rather than when the response ends."""
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close()
+
+
+def stream(
+    subscription: Subscription,
+    *,
+    heartbeat: float = HEARTBEAT_SECONDS,
+    lifetime: float = STREAM_SECONDS,
+    clock: Any = None,
+) -> Iterator[str]:
+    """The stream for a threaded (WSGI) server: blocks its thread between notices."""
+    import time
+
+    now = clock or time.monotonic
+    ends = now() + lifetime
+    _release_database()
+    try:
+        yield OPENING
+        while now() < ends:
+            notice = subscription.get(timeout=min(heartbeat, max(0.0, ends - now())))
+            yield HEARTBEAT if notice is None else sse_message(notice)
+    finally:
+        broadcaster.unsubscribe(subscription)
+
+
+async def astream(
+    force_id: int, *, heartbeat: float = HEARTBEAT_SECONDS, lifetime: float = STREAM_SECONDS
+) -> AsyncIterator[str]:
+    """The stream for ASGI (uvicorn): subscribes on the event loop and waits there, holding no
+    thread."""
+    loop = asyncio.get_running_loop()
+    subscription = broadcaster.subscribe(force_id, loop=loop)
+    ends = loop.time() + lifetime
+    try:
+        yield OPENING
+        while loop.time() < ends:
+            notice = await subscription.aget(timeout=min(heartbeat, max(0.0, ends - loop.time())))
+            yield HEARTBEAT if notice is None else sse_message(notice)
+    finally:
+        broadcaster.unsubscribe(subscription)

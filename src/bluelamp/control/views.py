@@ -1,0 +1,401 @@
+"""The control-room screens: taking a call, the incident queue, an incident, and the live feed
+that keeps them current.
+
+Reads go through ``selectors`` (403 without the permission, 404 for another force's record);
+writes through ``services``. A change to an incident carries the version the operator was
+looking at; when someone else changed it meanwhile the page shows the latest with a clear
+message instead of overwriting."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, cast
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from bluelamp.control import live, rules, selectors, services
+from bluelamp.control.forms import (
+    CloseForm,
+    CreateIncidentForm,
+    LinkForm,
+    LogEntryForm,
+    QueueFilterForm,
+    ResolveForm,
+    TakeCallForm,
+    ThriveForm,
+    TransitionForm,
+)
+from bluelamp.control.models import Contact, Incident
+from bluelamp.core.access import require
+from bluelamp.core.errors import Conflict, InvalidInput, PermissionDenied
+from bluelamp.core.models import Bcu, User
+from bluelamp.pole import selectors as pole_selectors
+
+POSITION = "control.position"  # the operator's position, remembered for the session
+VIEW_HISTORY = "pole.view_history"
+STALE = "Someone else changed this incident while you were looking at it. Here is the latest: check it and try again."
+QUEUE_LIMIT = 200
+
+
+def _actor(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _position(request: HttpRequest, typed: str | None = None) -> str:
+    if typed is not None and typed.strip():
+        request.session[POSITION] = typed.strip()[:60]
+    return str(request.session.get(POSITION, ""))
+
+
+def _history(actor: User, lat: float | None, lon: float | None) -> Any:
+    if lat is None or lon is None or not actor.has_perm(VIEW_HISTORY):
+        return None
+    return pole_selectors.history_at_point(actor=actor, lat=lat, lon=lon)
+
+
+def _minutes(delta: dt.timedelta) -> int:
+    """Whole minutes, rounded towards zero (so "-3" means three minutes over)."""
+    return int(delta.total_seconds() / 60)
+
+
+def _category_name(code: str) -> str:
+    found = rules.nsir_categories().get(code)
+    return found.name if found else code
+
+
+# Taking a call ------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def take_call(request: HttpRequest) -> HttpResponse:
+    """The call-taking form. "Check history" shows the history at the point without saving;
+    "Save" records the contact and moves on to what to do with it."""
+    actor = _actor(request)
+    require(actor, "control.add_contact")
+    history = None
+    if request.method != "POST":
+        form = TakeCallForm(initial={"position": _position(request)})
+        return render(request, "control/take_call.html", {"form": form, "history": None})
+    form = TakeCallForm(request.POST)
+    valid = form.is_valid()
+    if request.POST.get("action") == "history":
+        for name in [name for name in form.errors if name not in ("lat", "lon")]:
+            del form.errors[name]
+        lat, lon = form.cleaned_data.get("lat"), form.cleaned_data.get("lon")
+        if not form.errors and (lat is None or lon is None):
+            form.add_error("lat", "Enter a latitude and longitude to check the history at a place")
+        history = None if form.errors else _history(actor, lat, lon)
+        return render(request, "control/take_call.html", {"form": form, "history": history, "checked": True})
+    if valid:
+        data = form.cleaned_data
+        _position(request, data["position"])
+        try:
+            received = services.receive_contact(
+                actor=actor,
+                channel=data["channel"],
+                caller_name=data["caller_name"],
+                caller_phone=data["caller_phone"],
+                address=data["address"],
+                lat=data["lat"],
+                lon=data["lon"],
+                description=data["description"],
+                category=data["category"],
+                qualifiers=data["qualifiers"],
+            )
+        except InvalidInput as error:
+            form.add_error(None, error.message)
+        else:
+            return redirect("control:contact", contact_id=received.contact.pk)
+    return render(request, "control/take_call.html", {"form": form, "history": history})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """A contact just taken: make it an incident, link it to a possible duplicate, or resolve it."""
+    actor = _actor(request)
+    found = selectors.contact(actor=actor, contact_id=contact_id)
+    if found.outcome in (Contact.Outcome.INCIDENT, Contact.Outcome.LINKED) and found.incident_id:
+        return redirect("control:incident", incident_id=found.incident_id)
+    duplicates = (
+        selectors.possible_duplicates(actor=actor, contact=found) if actor.has_perm(selectors.VIEW_INCIDENT) else []
+    )
+    choices = [(n.incident.pk, f"{n.incident.reference}") for n in duplicates]
+    create = CreateIncidentForm(prefix="create", initial={"category": found.category, "qualifiers": found.qualifiers})
+    link = LinkForm(prefix="link", incidents=choices)
+    resolve = ResolveForm(prefix="resolve")
+    errored: django_forms.Form | None = None
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    if found.outcome == Contact.Outcome.OPEN and action:
+        position = _position(request)
+        try:
+            if action == "create":
+                errored = create = CreateIncidentForm(request.POST, prefix="create")
+                if create.is_valid():
+                    made = services.create_incident_from_contact(
+                        actor=actor,
+                        contact=found,
+                        category=create.cleaned_data["category"],
+                        qualifiers=create.cleaned_data["qualifiers"],
+                        position=position,
+                    )
+                    messages.success(request, f"{made.reference} created. Assess and grade it now.")
+                    return redirect("control:incident", incident_id=made.pk)
+            elif action == "link":
+                errored = link = LinkForm(request.POST, prefix="link", incidents=choices)
+                if link.is_valid():
+                    target = selectors.incident(actor=actor, incident_id=link.cleaned_data["incident"])
+                    services.link_contact(actor=actor, contact=found, incident=target, position=position)
+                    messages.success(request, f"Contact #{found.pk} linked to {target.reference}.")
+                    return redirect("control:incident", incident_id=target.pk)
+            elif action == "resolve":
+                errored = resolve = ResolveForm(request.POST, prefix="resolve")
+                if resolve.is_valid():
+                    services.resolve_contact(
+                        actor=actor,
+                        contact=found,
+                        resolution_code=resolve.cleaned_data["resolution_code"],
+                        note=resolve.cleaned_data["note"],
+                    )
+                    messages.success(request, f"Contact #{found.pk} resolved without an incident.")
+                    return redirect("control:take-call")
+        except (InvalidInput, Conflict) as error:
+            if errored is not None:
+                errored.add_error(None, error.message)
+    context = {
+        "contact": found,
+        "duplicates": duplicates,
+        "create": create,
+        "link": link,
+        "resolve": resolve,
+        "errored": errored,
+        "resolutions": rules.resolution_codes(),
+        "category_name": _category_name(found.category) if found.category else "",
+        "history": _history(actor, found.lat, found.lon),
+    }
+    return render(request, "control/contact.html", context)
+
+
+# The queue ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """Open incidents, unresourced first, then oldest. ``?fragment=rows`` gives only the table
+    (the live script swaps it in)."""
+    actor = _actor(request)
+    require(actor, selectors.VIEW_INCIDENT)
+    bcus = [(b.code, b.name) for b in Bcu.objects.filter(force_id=actor.force_id or 0).order_by("name")]
+    form = QueueFilterForm(request.GET or None, bcus=bcus)
+    filters = form.cleaned_data if form.is_valid() else {}
+    found = selectors.incidents(
+        actor=actor,
+        bcu_code=filters.get("bcu", ""),
+        grade=filters.get("grade", ""),
+        status=filters.get("status", ""),
+    )
+    now = timezone.now()
+    targets: dict[tuple[str, dt.date], Any] = {}
+    rows = []
+    for item in found[:QUEUE_LIMIT]:
+        key = (item.grade, item.cad_day)
+        if item.grade and key not in targets:
+            targets[key] = selectors.target_for(item.grade, item.created_at)
+        measured = selectors.response_time(item, now=now, target=targets.get(key))
+        left = _minutes(measured.time_left) if measured.time_left is not None else None
+        rows.append(
+            {
+                "incident": item,
+                "category": _category_name(item.opening_category),
+                "age": _minutes(now - item.created_at),
+                "left": left,
+                "over": -left if left is not None and left < 0 else None,
+                "measured": measured,
+            }
+        )
+    context = {
+        "form": form,
+        "rows": rows,
+        "total": found.count(),
+        "limit": QUEUE_LIMIT,
+        "now": now,
+        "query": request.GET.urlencode(),
+    }
+    if request.GET.get("fragment") == "rows":
+        return render(request, "control/_queue_table.html", context)
+    return render(request, "control/queue.html", context)
+
+
+# An incident --------------------------------------------------------------------------------
+
+
+def _incident_page(
+    request: HttpRequest,
+    actor: User,
+    incident: Incident,
+    *,
+    bound: dict[str, django_forms.Form] | None = None,
+    problem: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    bound = bound or {}
+    position = _position(request)
+    next_statuses = [
+        (value, Incident.Status(value).label)
+        for value in Incident.Status.values
+        if value in rules.NEXT_STATUSES[incident.status] and value != Incident.Status.CLOSED
+    ]
+    measured = selectors.response_time(incident)
+    time_left = _minutes(measured.time_left) if measured.time_left is not None else None
+    context = {
+        "incident": incident,
+        "measured": measured,
+        "time_left": time_left,
+        "overdue": -time_left if time_left is not None and time_left < 0 else None,
+        "attended_minutes": _minutes(measured.attended_after) if measured.attended_after is not None else None,
+        "opening_category": _category_name(incident.opening_category),
+        "closing_category": _category_name(incident.closing_category),
+        "assessments": list(selectors.assessments(incident).order_by("-number")),
+        "log": list(selectors.log(incident)),
+        "contacts": list(incident.contacts.order_by("received_at")),
+        "next_statuses": next_statuses,
+        "can_close": Incident.Status.CLOSED in rules.NEXT_STATUSES[incident.status],
+        "log_form": bound.get("log") or LogEntryForm(prefix="log", initial={"position": position}),
+        "thrive_form": bound.get("thrive") or ThriveForm(prefix="thrive"),
+        "close_form": bound.get("close") or CloseForm(prefix="close"),
+        "errored": next(iter(bound.values()), None),
+        "problem": problem,
+        "history": _history(actor, incident.lat, incident.lon),
+        "position": position,
+    }
+    return render(request, "control/incident.html", context, status=status)
+
+
+@login_required
+@require_GET
+def incident(request: HttpRequest, incident_id: int) -> HttpResponse:
+    actor = _actor(request)
+    found = selectors.incident(actor=actor, incident_id=incident_id)
+    if request.GET.get("fragment") == "log":
+        return render(request, "control/_log.html", {"incident": found, "log": list(selectors.log(found))})
+    return _incident_page(request, actor, found)
+
+
+Act = Callable[[User, Incident, dict[str, Any], str], Any]
+
+
+def _change(request: HttpRequest, incident_id: int, name: str, form: django_forms.Form, act: Act) -> HttpResponse:
+    """Run one change to an incident from a posted form: back to the incident when it worked;
+    the page with the form's errors, or the latest incident with the conflict, when not."""
+    actor = _actor(request)
+    found = selectors.incident(actor=actor, incident_id=incident_id)
+    if form.is_valid():
+        expected = form.cleaned_data.get("expected_version")
+        position = _position(request, form.cleaned_data.get("position"))
+        try:
+            act(actor, found, form.cleaned_data, position)
+        except Conflict as error:
+            latest = selectors.incident(actor=actor, incident_id=incident_id)
+            stale = expected is not None and latest.version != expected
+            return _incident_page(
+                request, actor, latest, bound={name: form}, problem=STALE if stale else error.message, status=409
+            )
+        except InvalidInput as error:
+            form.add_error(None, error.message)
+        else:
+            return redirect(reverse("control:incident", kwargs={"incident_id": found.pk}) + f"#{name}")
+    return _incident_page(request, actor, found, bound={name: form}, status=422)
+
+
+@login_required
+@require_POST
+def add_log(request: HttpRequest, incident_id: int) -> HttpResponse:
+    def act(actor: User, incident: Incident, data: dict[str, Any], position: str) -> None:
+        services.add_log_entry(actor=actor, incident=incident, text=data["text"], position=position)
+
+    return _change(request, incident_id, "log", LogEntryForm(request.POST, prefix="log"), act)
+
+
+@login_required
+@require_POST
+def assess(request: HttpRequest, incident_id: int) -> HttpResponse:
+    form = ThriveForm(request.POST, prefix="thrive")
+
+    def act(actor: User, incident: Incident, data: dict[str, Any], position: str) -> None:
+        services.assess_incident(
+            actor=actor,
+            incident=incident,
+            levels=form.levels(),
+            notes=form.notes(),
+            grade=data["grade"] or None,
+            override_reason=data["override_reason"],
+            expected_version=data["expected_version"],
+            position=position,
+        )
+
+    return _change(request, incident_id, "thrive", form, act)
+
+
+@login_required
+@require_POST
+def transition(request: HttpRequest, incident_id: int) -> HttpResponse:
+    def act(actor: User, incident: Incident, data: dict[str, Any], position: str) -> None:
+        services.transition_incident(
+            actor=actor, incident=incident, to=data["to"], expected_version=data["expected_version"], position=position
+        )
+
+    return _change(request, incident_id, "status", TransitionForm(request.POST), act)
+
+
+@login_required
+@require_POST
+def close(request: HttpRequest, incident_id: int) -> HttpResponse:
+    def act(actor: User, incident: Incident, data: dict[str, Any], position: str) -> None:
+        services.transition_incident(
+            actor=actor,
+            incident=incident,
+            to=Incident.Status.CLOSED,
+            expected_version=data["expected_version"],
+            closing_category=data["closing_category"],
+            closing_qualifiers=data["closing_qualifiers"],
+            closing_result=data["closing_result"],
+            position=position,
+        )
+
+    return _change(request, incident_id, "close", CloseForm(request.POST, prefix="close"), act)
+
+
+# The live feed ------------------------------------------------------------------------------
+
+
+@require_GET
+def live_feed(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """Server-sent events: a notice for each committed change in the user's force. Under ASGI
+    the stream waits on the event loop; under a threaded WSGI server it holds its thread."""
+    actor = _actor(request)
+    if not actor.is_authenticated:
+        return HttpResponse("Sign in first.", status=401, content_type="text/plain")
+    require(actor, selectors.VIEW_INCIDENT)
+    if actor.force_id is None:
+        raise PermissionDenied("The live feed shows one force's changes: you are not a member of a force.")
+    body: Any
+    if isinstance(request, ASGIRequest):
+        body = live.astream(actor.force_id, heartbeat=live.HEARTBEAT_SECONDS, lifetime=live.STREAM_SECONDS)
+    else:
+        subscription = live.broadcaster.subscribe(actor.force_id)
+        body = live.stream(subscription, heartbeat=live.HEARTBEAT_SECONDS, lifetime=live.STREAM_SECONDS)
+    response = StreamingHttpResponse(body, content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache, no-store"
+    response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
+    return response
