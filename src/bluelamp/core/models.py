@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+
+_Bounded = TypeVar("_Bounded", bound=models.Model)
+
+
+class WithoutBoundaryManager(models.Manager[_Bounded]):
+    """Leaves the (large) GeoJSON boundary unread: nearly every query about a force or borough,
+    including following a foreign key to one, needs its name, not its shape. Code that needs
+    the shape asks ``with_boundary``."""
+
+    def get_queryset(self) -> models.QuerySet[_Bounded]:
+        return super().get_queryset().defer("boundary")
 
 
 class Force(models.Model):
@@ -18,8 +29,13 @@ class Force(models.Model):
         null=True, blank=True, help_text="GeoJSON geometry (WGS84) of the area the force polices."
     )
 
+    with_boundary: models.Manager[Force] = models.Manager()
+    objects = WithoutBoundaryManager["Force"]()
+
     class Meta:
         ordering = ["name"]
+        default_manager_name = "objects"
+        base_manager_name = "objects"  # related lookups (incident.force) skip the boundary too
 
     def __str__(self) -> str:
         return self.name
@@ -67,8 +83,13 @@ class Borough(models.Model):
     bcu = models.ForeignKey(Bcu, on_delete=models.PROTECT, related_name="boroughs", null=True, blank=True)
     boundary = models.JSONField(help_text="GeoJSON geometry (WGS84).")
 
+    with_boundary: models.Manager[Borough] = models.Manager()
+    objects = WithoutBoundaryManager["Borough"]()
+
     class Meta:
         ordering = ["name"]
+        default_manager_name = "objects"
+        base_manager_name = "objects"
 
     def __str__(self) -> str:
         return self.name

@@ -37,7 +37,7 @@ def forget_area_index() -> None:
 
 def _build_area_index() -> AreaIndex:
     entries = []
-    boroughs = Borough.objects.select_related("force", "bcu").order_by("gss_code")
+    boroughs = Borough.with_boundary.select_related("force", "bcu").defer("force__boundary").order_by("gss_code")
     for borough in boroughs:
         area = Area(
             force_code=borough.force.code,
@@ -49,7 +49,7 @@ def _build_area_index() -> AreaIndex:
         )
         entries.append((area, geometry_from_geojson(borough.boundary)))
     # Forces without borough detail (e.g. a Single Online Home tenant) are found by their outline.
-    for force in Force.objects.filter(boroughs__isnull=True, boundary__isnull=False).order_by("code"):
+    for force in Force.with_boundary.filter(boroughs__isnull=True, boundary__isnull=False).order_by("code"):
         outline = geometry_from_geojson(force.boundary or {})
         entries.append((Area(force_code=force.code, force_name=force.name), outline))
     return AreaIndex(entries)
