@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -125,7 +126,6 @@ def test_the_endpoint_needs_a_sign_in_and_the_permission(client: Client, met: Fo
 
 @pytest.mark.django_db(transaction=True)
 def test_the_endpoint_streams_without_a_thread_under_asgi(handler: User, monkeypatch: Any) -> None:
-    from asgiref.sync import async_to_sync
     from django.test import AsyncClient
 
     monkeypatch.setattr(live, "STREAM_SECONDS", 1.0)  # ample for a heartbeat even on a busy machine
@@ -138,7 +138,10 @@ def test_the_endpoint_streams_without_a_thread_under_asgi(handler: User, monkeyp
         chunks = [chunk async for chunk in response.streaming_content]
         return response, b"".join(chunks).decode()
 
-    response, text = async_to_sync(read)()
+    # A thread of its own: when a browser test ran earlier, Playwright's event loop is running
+    # in this thread, and async_to_sync refuses to start another here.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        response, text = pool.submit(asyncio.run, read()).result(timeout=60)
     assert response.status_code == 200
     assert response.is_async
     assert text.startswith("retry: ")
