@@ -12,7 +12,7 @@ from typing import Any, cast
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -22,7 +22,6 @@ from bluelamp.business.workforce_csv import COLUMNS, WorkforceImportRejected
 from bluelamp.core import justification
 from bluelamp.core.access import reads_across_forces, require
 from bluelamp.core.errors import PermissionDenied
-from bluelamp.core.justification import JustificationForm
 from bluelamp.core.models import Force, User
 from bluelamp.core.pagination import page_links
 
@@ -61,15 +60,15 @@ def person(request: HttpRequest, person_id: int) -> HttpResponse:
     """Ask why first; show the record only with a justification, and log every showing."""
     actor = _actor(request)
     selectors.check_person(actor=actor, person_id=person_id)  # 403/404 before asking anything
-    if request.method == "POST":
-        form = JustificationForm(request.POST, reasons=REASONS)
-        if form.is_valid():
-            justification.grant(request, f"business.person:{person_id}", form)
-            return redirect("business:person", person_id=person_id)  # the GET logs and shows it
-        return _ask_why(request, person_id, form)
-    grant = justification.current_grant(request, f"business.person:{person_id}")
-    if grant is None:
-        return _ask_why(request, person_id, JustificationForm(reasons=REASONS))
+    grant = justification.ask_why_first(
+        request,
+        record=f"business.person:{person_id}",
+        reasons=REASONS,
+        ask_template="business/justification.html",
+        context={"person_id": person_id, "nav": "people"},
+    )
+    if isinstance(grant, HttpResponse):
+        return grant
     found = selectors.consult_person(
         actor=actor,
         person_id=person_id,
@@ -85,11 +84,6 @@ def person(request: HttpRequest, person_id: int) -> HttpResponse:
         "nav": "people",
     }
     return render(request, "business/person.html", context)
-
-
-def _ask_why(request: HttpRequest, person_id: int, form: JustificationForm) -> HttpResponse:
-    context = {"form": form, "person_id": person_id, "nav": "people"}
-    return render(request, "business/justification.html", context)
 
 
 @login_required

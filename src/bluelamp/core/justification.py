@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 GRANT_LIFETIME = dt.timedelta(minutes=15)
@@ -66,3 +67,27 @@ def current_grant(request: HttpRequest, record: str) -> dict[str, str] | None:
     if given is None or dt.datetime.fromisoformat(given["expires"]) <= timezone.now():
         return None
     return given
+
+
+def ask_why_first(
+    request: HttpRequest,
+    *,
+    record: str,
+    reasons: list[tuple[str, str]],
+    ask_template: str,
+    context: dict[str, object],
+) -> HttpResponse | dict[str, str]:
+    """The whole "why do you need this?" step of a person page. Returns the page to show (the
+    question, again with errors, or a redirect once answered) or, when a fresh justification
+    exists, that grant: the caller then logs the consultation with it and shows the record."""
+    if request.method == "POST":
+        form = JustificationForm(request.POST, reasons=reasons)
+        if form.is_valid():
+            grant(request, record, form)
+            return redirect(request.path)  # the GET that follows logs and shows the record
+    else:
+        given = current_grant(request, record)
+        if given is not None:
+            return given
+        form = JustificationForm(reasons=reasons)
+    return render(request, ask_template, {**context, "form": form})

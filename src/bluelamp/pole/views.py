@@ -10,12 +10,11 @@ from typing import cast
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bluelamp.core import justification
 from bluelamp.core.access import require
-from bluelamp.core.justification import JustificationForm
 from bluelamp.core.models import User
 from bluelamp.pole import selectors
 from bluelamp.pole.forms import REASONS, PlaceForm
@@ -45,15 +44,15 @@ def person(request: HttpRequest, person_id: int) -> HttpResponse:
     """Ask why first; show the details only with a justification, and log every showing."""
     actor = _actor(request)
     selectors.check_person(actor=actor, person_id=person_id)  # 403/404 before asking anything
-    if request.method == "POST":
-        form = JustificationForm(request.POST, reasons=REASONS)
-        if form.is_valid():
-            justification.grant(request, f"pole.person:{person_id}", form)
-            return redirect("pole:person", person_id=person_id)  # the GET logs and shows it
-        return _ask_why(request, person_id, form)
-    grant = justification.current_grant(request, f"pole.person:{person_id}")
-    if grant is None:
-        return _ask_why(request, person_id, JustificationForm(reasons=REASONS))
+    grant = justification.ask_why_first(
+        request,
+        record=f"pole.person:{person_id}",
+        reasons=REASONS,
+        ask_template="pole/justification.html",
+        context={"person_id": person_id},
+    )
+    if isinstance(grant, HttpResponse):
+        return grant
     record = selectors.consult_person(
         actor=actor,
         person_id=person_id,
@@ -67,7 +66,3 @@ def person(request: HttpRequest, person_id: int) -> HttpResponse:
         "grant_expires": dt.datetime.fromisoformat(grant["expires"]),
     }
     return render(request, "pole/person.html", context)
-
-
-def _ask_why(request: HttpRequest, person_id: int, form: JustificationForm) -> HttpResponse:
-    return render(request, "pole/justification.html", {"form": form, "person_id": person_id})
