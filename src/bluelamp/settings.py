@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "bluelamp.business",
     "bluelamp.control",
     "bluelamp.pole",
+    "bluelamp.online",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "bluelamp.core.requestcontext.RequestContextMiddleware",
+    "bluelamp.online.sites.PublicSiteMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("control/", include("bluelamp.control.urls")),
     path("pole/", include("bluelamp.pole.urls")),
     path("audit/", include("bluelamp.core.audit_urls")),
+    path("sites/<slug:force_code>/", include("bluelamp.online.public_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<path>.*)$", not_found),

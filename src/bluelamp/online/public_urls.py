@@ -1,0 +1,12 @@
+"""The URLconf of a force's public site, on its own hostname; the same patterns are mounted at
+/sites/<force_code>/ on the staff host (see sites.py)."""
+
+from django.urls import include, path
+
+from bluelamp.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz),
+    path("accessibility", core_views.accessibility, name="accessibility"),
+    path("", include("bluelamp.online.urls")),
+]

@@ -1,0 +1,78 @@
+"""Which force's public site a request is for.
+
+Each force's site is served on its own hostnames (``met.localhost``) and, for a single-host
+install, under ``/sites/<force code>/`` of the staff host. Views never look at either: the
+middleware puts the force on ``request.public_force`` and ``site_url`` reverses a public URL in
+whichever form the request came in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+
+from bluelamp.core.models import Force, ForceHostname
+
+PUBLIC_URLCONF = "bluelamp.online.public_urls"
+PATH_PREFIX_KWARG = "force_code"
+_CACHE_SECONDS = 60
+
+
+def force_for_hostname(host: str) -> Force | None:
+    """The force whose public site answers on ``host`` (port ignored), or None for the staff host."""
+    hostname = host.rsplit(":", 1)[0].lower() if not host.startswith("[") else host
+    key = f"online:host:{hostname}"
+    force_id = cache.get(key)
+    if force_id is None:
+        found = ForceHostname.objects.filter(hostname=hostname).values_list("force_id", flat=True).first()
+        force_id = found or 0
+        cache.set(key, force_id, _CACHE_SECONDS)
+    return Force.objects.filter(pk=force_id).first() if force_id else None
+
+
+class PublicSiteMiddleware:
+    """Routes a force hostname to the public URLconf and names the force for every view."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        force = force_for_hostname(request.get_host())
+        request.public_force = force  # type: ignore[attr-defined]
+        request.public_path_prefix = False  # type: ignore[attr-defined]
+        if force is not None:
+            request.urlconf = PUBLIC_URLCONF
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
+        # /sites/<force_code>/...: the force comes from the path; views never see the code.
+        code = kwargs.pop(PATH_PREFIX_KWARG, None)
+        if code is None:
+            return None
+        force = Force.objects.filter(code=code).first()
+        if force is None or not force.hostnames.exists():
+            raise Http404("No force has a public site with that code.")
+        request.public_force = force  # type: ignore[attr-defined]
+        request.public_path_prefix = True  # type: ignore[attr-defined]
+        return None
+
+
+def public_force(request: HttpRequest) -> Force:
+    """The force of a public page; 404 when the request did not come through a force site."""
+    force: Force | None = getattr(request, "public_force", None)
+    if force is None:
+        raise Http404("This page belongs to a force's public site.")
+    return force
+
+
+def site_url(request: HttpRequest, name: str, **kwargs: Any) -> str:
+    """Reverse a public URL name in the form this request uses (hostname or /sites/<code>/)."""
+    if getattr(request, "public_path_prefix", False):
+        return reverse(name, kwargs={PATH_PREFIX_KWARG: public_force(request).code, **kwargs})
+    return reverse(name, kwargs=kwargs or None, urlconf=PUBLIC_URLCONF)
