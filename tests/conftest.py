@@ -20,10 +20,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
-    """Rate-limit counters live in the cache; each test starts with none."""
+    """Rate-limit counters live in the cache, forces and boroughs in each process's memory; each
+    test starts with none (ids are reused once a test's rows are rolled back)."""
     from django.core.cache import cache
 
+    from bluelamp.core import selectors
+
     cache.clear()
+    selectors.forget_area_index()
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ class Config:
     debug: bool
     ssl_redirect: bool
     idle_timeout_minutes: int
+    request_threads: int
     redis_url: str
     oidc: dict[str, str]
 
@@ -64,6 +65,7 @@ def load(environ: Mapping[str, str] = os.environ) -> Config:
         debug=_flag(environ, "BLUELAMP_DEBUG", default=not production),
         ssl_redirect=_flag(environ, "BLUELAMP_SSL_REDIRECT", default=production),
         idle_timeout_minutes=_whole_number(environ, "BLUELAMP_IDLE_TIMEOUT_MINUTES", default=30, low=5, high=720),
+        request_threads=_whole_number(environ, "BLUELAMP_REQUEST_THREADS", default=8, low=1, high=256),
         redis_url=_redis_url(environ.get("REDIS_URL", "").strip()),
         oidc=_oidc(environ),
     )
@@ -203,6 +205,10 @@ def _sqlite(parsed: dict[str, Any], shown: str) -> dict[str, Any]:
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Request threads are a fixed pool (asgi.py), so each keeps its connection; opening one
+    # (with the pragmas above) costs more than a small request.
+    parsed["CONN_MAX_AGE"] = None
+    parsed["CONN_HEALTH_CHECKS"] = True
     return parsed
 
 

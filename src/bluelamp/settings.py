@@ -56,6 +56,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "bluelamp.urls"
+# Server-sent event streams, served by Django's ASGI handler; everything else runs on a fixed
+# pool of request threads (see asgi.py).
+BLUELAMP_STREAMING_PATHS = ["/control/live"]
+BLUELAMP_REQUEST_THREADS = CONFIG.request_threads
 ASGI_APPLICATION = "bluelamp.asgi.application"
 WSGI_APPLICATION = "bluelamp.wsgi.application"
 

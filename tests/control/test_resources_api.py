@@ -49,18 +49,21 @@ def test_dispatching_a_unit_over_the_api(
     with clock(london_time(2026, 11, 22, 9, 9)):
         arrived = _post(client, f"/assignments/{assignment['id']}/advance", {"to": "at_scene"})
     assert arrived.json()["state"] == "at_scene"
-    shown = client.get(f"{API}/incidents/{incident.pk}").json()
+    with clock(london_time(2026, 11, 22, 9, 10)):  # the same morning: the session is still fresh
+        shown = client.get(f"{API}/incidents/{incident.pk}").json()
+        again = _post(client, f"/assignments/{assignment['id']}/advance", {"to": "en_route"})
     assert (shown["status"], shown["response_time"]["attended_after_seconds"]) == ("at_scene", 9 * 60)
-    again = _post(client, f"/assignments/{assignment['id']}/advance", {"to": "en_route"})
     assert again.status_code == 409
 
     with clock(london_time(2026, 11, 22, 10, 0)):
         timers = client.get(f"{API}/timers").json()
     assert [t["prompt"] for t in timers] == ["CW11 at scene 51 min — check on welfare"]
 
-    cleared = _post(client, f"/assignments/{assignment['id']}/advance", {"to": "cleared"})
+    with clock(london_time(2026, 11, 22, 10, 1)):
+        cleared = _post(client, f"/assignments/{assignment['id']}/advance", {"to": "cleared"})
+        unit_now = client.get(f"{API}/units/{unit.pk}").json()
     assert cleared.json()["state"] == "cleared"
-    assert client.get(f"{API}/units/{unit.pk}").json()["status"]["base_type"] == "available"
+    assert unit_now["status"]["base_type"] == "available"
 
 
 def test_refusals_say_why(client: Client, supervisor: User, dispatcher: User, handler: User, met: Force) -> None:

@@ -16,7 +16,7 @@ from bluelamp.business.models import Authorisation, Person, Skill, Unit
 from bluelamp.core import audit
 from bluelamp.core.access import Actor, get_scoped, scoped
 from bluelamp.core.errors import InvalidInput, NotFound
-from bluelamp.core.models import Bcu
+from bluelamp.core.models import Bcu, with_related
 
 VIEW_PERSON = "business.view_person"
 VIEW_AUTHORISATION = "business.view_authorisation"
@@ -77,7 +77,7 @@ def people(
 ) -> QuerySet[Person]:
     """The people the actor may see, narrowed by a search (name, staff or warrant number) and
     filters. A skill filter means "holds it on ``authorised_at``" (default: today)."""
-    found = scoped(Person.objects.all(), actor, permission=VIEW_PERSON).select_related("unit", "bcu", "force")
+    found = with_related(scoped(Person.objects.all(), actor, permission=VIEW_PERSON), "unit", "bcu", "force")
     for term in search.split():
         found = found.filter(
             Q(first_name__icontains=term)
@@ -110,7 +110,7 @@ def consult_person(
     Reading and logging are one step here so that no path reads a record without the log;
     a blank justification is refused by the audit trail before anything is returned."""
     person = get_scoped(
-        Person.objects.select_related("force", "unit", "bcu", "post", "line_manager"),
+        with_related(Person.objects.all(), "force", "unit", "bcu", "post", "line_manager"),
         actor,
         permission=VIEW_PERSON,
         pk=person_id,

@@ -17,6 +17,7 @@ from bluelamp.control import rules
 from bluelamp.control.models import Assignment, BaseType, CrewMember, Resource, UnitStatusChange, UrgentAssistance
 from bluelamp.core.access import Actor, get_scoped, scoped
 from bluelamp.core.errors import InvalidInput
+from bluelamp.core.models import with_related
 
 VIEW_UNIT = "control.view_resource"
 DISPATCH = "control.dispatch_resource"
@@ -24,7 +25,7 @@ ACKNOWLEDGE_URGENT = "control.acknowledge_urgent_assistance"
 
 
 def _units() -> QuerySet[Resource]:
-    return Resource.objects.select_related("force", "unit_type", "home_bcu", "status")
+    return with_related(Resource.objects.all(), "force", "unit_type", "home_bcu", "status")
 
 
 def units(*, actor: Actor, bcu_code: str = "", base_type: str = "") -> QuerySet[Resource]:
@@ -88,7 +89,7 @@ def unit_detail(*, actor: Actor, unit_id: int, at: dt.datetime | None = None, hi
 
 def assignment(*, actor: Actor, assignment_id: int) -> Assignment:
     return get_scoped(
-        Assignment.objects.select_related("incident", "unit", "unit__force"),
+        with_related(Assignment.objects.all(), "incident", "unit", "unit__force"),
         actor,
         permission=DISPATCH,
         force_field="unit__force",
@@ -136,7 +137,7 @@ def due_timers(*, actor: Actor, now: dt.datetime | None = None, bcu_code: str = 
 
 def urgent_assistance(*, actor: Actor, alert_id: int) -> UrgentAssistance:
     return get_scoped(
-        UrgentAssistance.objects.select_related("unit", "unit__force", "bcu", "incident"),
+        with_related(UrgentAssistance.objects.all(), "unit", "unit__force", "bcu", "incident"),
         actor,
         permission=VIEW_UNIT,
         force_field="unit__force",

@@ -42,7 +42,7 @@ from bluelamp.control.services import (
 from bluelamp.core.access import Actor, require
 from bluelamp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bluelamp.core.events import emit
-from bluelamp.core.models import Bcu, Force
+from bluelamp.core.models import Bcu, Force, with_related
 
 DISPATCH = "control.dispatch_resource"
 SET_STATUS = "control.set_resource_status"
@@ -161,7 +161,7 @@ def create_unit(
 
 def _lock_unit(actor: Actor, unit: Resource, expected_version: int | None = None) -> Resource:
     _own_force(actor, unit.force_id)
-    locked = Resource.objects.select_for_update().select_related("status", "unit_type", "force").get(pk=unit.pk)
+    locked = with_related(Resource.objects.select_for_update(), "status", "unit_type", "force").get(pk=unit.pk)
     if expected_version is not None and locked.version != expected_version:
         raise Conflict(
             f"Someone else changed unit {locked.call_sign} (you had version {expected_version}, it is now "

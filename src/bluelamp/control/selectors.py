@@ -17,6 +17,7 @@ from bluelamp.control.models import Contact, GradeTarget, Incident, ThriveAssess
 from bluelamp.core.access import Actor, get_scoped, scoped
 from bluelamp.core.errors import InvalidInput
 from bluelamp.core.geography import DEFAULT_H3_RESOLUTION, h3_neighbourhood
+from bluelamp.core.models import with_related
 
 VIEW_CONTACT = "control.view_contact"
 VIEW_INCIDENT = "control.view_incident"
@@ -25,13 +26,13 @@ EARTH_RADIUS_METRES = 6_371_008.8
 
 def contact(*, actor: Actor, contact_id: int) -> Contact:
     return get_scoped(
-        Contact.objects.select_related("force", "borough", "bcu"), actor, permission=VIEW_CONTACT, pk=contact_id
+        with_related(Contact.objects.all(), "force", "borough", "bcu"), actor, permission=VIEW_CONTACT, pk=contact_id
     )
 
 
 def incident(*, actor: Actor, incident_id: int) -> Incident:
     return get_scoped(
-        Incident.objects.select_related("force", "borough", "bcu"), actor, permission=VIEW_INCIDENT, pk=incident_id
+        with_related(Incident.objects.all(), "force", "borough", "bcu"), actor, permission=VIEW_INCIDENT, pk=incident_id
     )
 
 
@@ -40,7 +41,7 @@ def incidents(
 ) -> QuerySet[Incident]:
     """The incident queue: unresourced first, then oldest first. Closed incidents only when asked
     for (by status, or ``include_closed``)."""
-    found = scoped(Incident.objects.select_related("bcu", "borough"), actor, permission=VIEW_INCIDENT)
+    found = scoped(with_related(Incident.objects.all(), "bcu", "borough"), actor, permission=VIEW_INCIDENT)
     if bcu_code:
         found = found.filter(bcu__code=bcu_code)
     if grade:

@@ -28,12 +28,12 @@ from bluelamp.control.models import (
     ThriveAssessment,
 )
 from bluelamp.core import audit
+from bluelamp.core import selectors as core_selectors
 from bluelamp.core.access import Actor, require
 from bluelamp.core.errors import Conflict, InvalidInput, NotFound, OutsideServiceArea, PermissionDenied
 from bluelamp.core.events import emit
 from bluelamp.core.geography import h3_cell
-from bluelamp.core.models import Bcu, Borough, Force, User
-from bluelamp.core.selectors import locate
+from bluelamp.core.models import Bcu, Borough, Force, User, with_related
 
 CONTACT = "control.contact"  # audit record types
 INCIDENT = "control.incident"
@@ -55,7 +55,7 @@ def _actor_label(actor: Actor | None) -> str:
 def _actor_force(actor: Actor) -> Force:
     if actor.force_id is None:
         raise PermissionDenied("Only members of a force (or its API clients) can take contacts.")
-    return Force.objects.get(pk=actor.force_id)
+    return core_selectors.force(actor.force_id)
 
 
 def _own_force(actor: Actor, force_id: int) -> None:
@@ -89,12 +89,12 @@ def place(*, force: Force, address: str = "", lat: float | None = None, lon: flo
         return Place(address, None, None, None, None, "")
     cell = h3_cell(lat, lon)
     try:
-        area = locate(lat=lat, lon=lon)
+        area = core_selectors.locate(lat=lat, lon=lon)
     except OutsideServiceArea:
         return Place(address, lat, lon, None, None, cell)
     if area.force_code != force.code or area.borough_gss is None:
         return Place(address, lat, lon, None, None, cell)
-    borough = Borough.objects.select_related("bcu").get(gss_code=area.borough_gss)
+    borough = core_selectors.borough(area.borough_gss)
     return Place(address, lat, lon, borough, borough.bcu, cell)
 
 
@@ -358,7 +358,7 @@ def create_incident_from_contact(
 def _lock_incident(actor: Actor, incident: Incident, expected_version: int | None) -> Incident:
     """The incident, locked for this transaction, if nobody changed it since ``expected_version``."""
     _own_force(actor, incident.force_id)
-    locked = Incident.objects.select_for_update().select_related("force").get(pk=incident.pk)
+    locked = with_related(Incident.objects.select_for_update(), "force").get(pk=incident.pk)
     if expected_version is not None and locked.version != expected_version:
         raise Conflict(
             f"Someone else changed {locked.reference} (you had version {expected_version}, it is now "
@@ -567,7 +567,7 @@ def append_log_entry(
 ) -> IncidentLogEntry:
     """Chain one entry onto an incident's log. Callers hold the incident row's lock (services
     lock it first), so entries of one incident are chained one after another."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # part of the caller's transaction, whole or not at all
         head = Incident.objects.select_for_update().only("log_length", "last_log_hash").get(pk=incident.pk)
         entry = IncidentLogEntry(
             incident_id=incident.pk,

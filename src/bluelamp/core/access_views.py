@@ -23,7 +23,7 @@ from django_ratelimit.decorators import ratelimit
 from bluelamp.core import access_services, tokens
 from bluelamp.core.access import get_scoped, scoped
 from bluelamp.core.errors import DomainError
-from bluelamp.core.models import ApiToken, Role, User
+from bluelamp.core.models import ApiToken, Role, User, with_related
 
 
 def _user(request: HttpRequest) -> User:
@@ -58,13 +58,13 @@ def held_permissions(user: User) -> QuerySet[Permission]:
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    roles = Role.objects.filter(members=user).select_related("force").order_by("name")
+    roles = with_related(Role.objects.filter(members=user), "force").order_by("name")
     return render(request, "core/account.html", {"account": user, "roles": roles})
 
 
 @login_required
 def roles(request: HttpRequest) -> HttpResponse:
-    found = scoped(Role.objects.select_related("force"), _user(request), permission="core.manage_roles")
+    found = scoped(with_related(Role.objects.all(), "force"), _user(request), permission="core.manage_roles")
     found = found.annotate(member_count=Count("members")).order_by("force__name", "name")
     return render(request, "core/roles.html", {"roles": found})
 
@@ -73,7 +73,7 @@ def roles(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def role(request: HttpRequest, role_id: int) -> HttpResponse:
     actor = _user(request)
-    found = get_scoped(Role.objects.select_related("force"), actor, permission="core.manage_roles", pk=role_id)
+    found = get_scoped(with_related(Role.objects.all(), "force"), actor, permission="core.manage_roles", pk=role_id)
     error = ""
     if request.method == "POST":
         try:
@@ -127,7 +127,7 @@ class TokenForm(forms.Form):
 def api_tokens(request: HttpRequest) -> HttpResponse:
     actor = _user(request)
     listed = scoped(
-        ApiToken.objects.select_related("force", "created_by").prefetch_related("permissions"),
+        with_related(ApiToken.objects.all(), "force", "created_by").prefetch_related("permissions"),
         actor,
         permission="core.manage_api_tokens",
     )

@@ -22,7 +22,7 @@ from django.utils import timezone
 from bluelamp.core import requestcontext
 from bluelamp.core.access import Actor, scoped
 from bluelamp.core.errors import InvalidInput
-from bluelamp.core.models import AuditChainHead, AuditEntry, Force, User
+from bluelamp.core.models import AuditChainHead, AuditEntry, Force, User, with_related
 
 Operation = AuditEntry.Operation
 GENESIS_HASH = "0" * 64
@@ -102,7 +102,8 @@ def record(
         raise InvalidInput("Say why you need to see this person's record before it is shown.")
     user, label, actor_force_id = _actor_parts(actor)
     context = requestcontext.current()
-    with transaction.atomic():
+    # No savepoint: an entry is part of its caller's transaction, which stands or falls whole.
+    with transaction.atomic(savepoint=False):
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
         entry = AuditEntry(
             at=timezone.now(),
@@ -269,7 +270,7 @@ def _by_user(entries: QuerySet[AuditEntry], username: str) -> QuerySet[AuditEntr
 def search(actor: Actor, criteria: AuditSearch) -> QuerySet[AuditEntry]:
     """The entries ``actor`` may see (own force, or all forces for national roles) that match
     ``criteria``, newest first. Raises PermissionDenied without ``core.view_audit``."""
-    entries = scoped(AuditEntry.objects.select_related("force"), actor, permission=VIEW_AUDIT)
+    entries = scoped(with_related(AuditEntry.objects.all(), "force"), actor, permission=VIEW_AUDIT)
     if criteria.record_type:
         entries = entries.filter(record_type=criteria.record_type)
     if criteria.record_id:

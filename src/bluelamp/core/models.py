@@ -10,6 +10,21 @@ from django.db import models
 _Bounded = TypeVar("_Bounded", bound=models.Model)
 
 
+def with_related(queryset: models.QuerySet[_Bounded], *relations: str) -> models.QuerySet[_Bounded]:
+    """``select_related(*relations)`` without the related forces' and boroughs' boundaries.
+
+    A join reads every column of the joined table whatever its default manager defers, and
+    decoding the Met's outline costs milliseconds: joins to a force or borough must not pay it."""
+    shapes = []
+    for relation in relations:
+        model: Any = queryset.model
+        for step in relation.split("__"):
+            model = model._meta.get_field(step).related_model
+        if any(field.name == "boundary" for field in model._meta.concrete_fields):
+            shapes.append(f"{relation}__boundary")
+    return queryset.select_related(*relations).defer(*shapes)
+
+
 class WithoutBoundaryManager(models.Manager[_Bounded]):
     """Leaves the (large) GeoJSON boundary unread: nearly every query about a force or borough,
     including following a foreign key to one, needs its name, not its shape. Code that needs

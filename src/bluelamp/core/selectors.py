@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 
 from django.db.models import QuerySet
@@ -12,6 +13,10 @@ from bluelamp.core.models import Borough, Force
 
 _index: AreaIndex | None = None
 _index_lock = threading.Lock()
+# Forces and boroughs change about as often as boundaries: every write names one, so each
+# process keeps them, as it keeps the area index, instead of asking the database every time.
+_forces: dict[int, Force] = {}
+_boroughs: dict[str, Borough] = {}
 
 
 def forces() -> QuerySet[Force]:
@@ -33,6 +38,24 @@ def forget_area_index() -> None:
     global _index
     with _index_lock:
         _index = None
+        _forces.clear()
+        _boroughs.clear()
+
+
+def force(force_id: int) -> Force:
+    """A force by id (its boundary unread), from the process's copy once read."""
+    found = _forces.get(force_id)
+    if found is None:
+        found = _forces[force_id] = Force.objects.get(pk=force_id)
+    return copy.copy(found)  # callers may set attributes on it; the kept one stays as read
+
+
+def borough(gss_code: str) -> Borough:
+    """A borough by GSS code with its BCU (boundary unread), from the process's copy once read."""
+    found = _boroughs.get(gss_code)
+    if found is None:
+        found = _boroughs[gss_code] = Borough.objects.select_related("bcu").get(gss_code=gss_code)
+    return copy.copy(found)
 
 
 def _build_area_index() -> AreaIndex:

@@ -90,23 +90,33 @@ def revoke_api_token(*, actor: User, token: ApiToken) -> ApiToken:
 
 
 def authenticate_token(secret: str) -> ClientActor | None:
-    """The client a token belongs to, or None if it is unknown, revoked or expired."""
+    """The client a token belongs to, or None if it is unknown, revoked or expired. Checked
+    against the database on every request, so a revocation takes effect at once."""
     now = timezone.now()
     token = (
         ApiToken.objects.filter(secret_hash=_hash(secret), revoked_at__isnull=True)
-        .prefetch_related("permissions__content_type")
+        .only("pk", "name", "force_id", "secret_hash", "expires_at", "last_used_at")
         .first()
     )
     if token is None or (token.expires_at is not None and token.expires_at <= now):
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return ClientActor(
-        token_id=token.pk,
-        name=token.name,
-        force_id=token.force_id,
-        permissions=frozenset(permission_names(set(token.permissions.all()))),
-    )
+    return ClientActor(token_id=token.pk, name=token.name, force_id=token.force_id, permissions=_granted(token))
+
+
+# A token's permissions are set when it is made and never change (a different grant is a new
+# token), so each process remembers them; revocation and expiry are still checked every time.
+# Keyed by the secret's hash, which no other token can have (ids can be reused in SQLite).
+_granted_by_token: dict[str, frozenset[str]] = {}
+
+
+def _granted(token: ApiToken) -> frozenset[str]:
+    found = _granted_by_token.get(token.secret_hash)
+    if found is None:
+        pairs = token.permissions.values_list("content_type__app_label", "codename")
+        found = _granted_by_token[token.secret_hash] = frozenset(f"{app}.{codename}" for app, codename in pairs)
+    return found
 
 
 class ApiTokenAuth(HttpBearer):

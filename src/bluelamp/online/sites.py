@@ -12,26 +12,37 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
+from bluelamp.core import selectors as core_selectors
 from bluelamp.core.models import Force, ForceHostname
 
 PUBLIC_URLCONF = "bluelamp.online.public_urls"
 PATH_PREFIX_KWARG = "force_code"
+HOSTNAMES_KEY = "online:hostnames"
 _CACHE_SECONDS = 60
 
 
 def force_for_hostname(host: str) -> Force | None:
     """The force whose public site answers on ``host`` (port ignored), or None for the staff host."""
     hostname = host.rsplit(":", 1)[0].lower() if not host.startswith("[") else host
-    key = f"online:host:{hostname}"
-    force_id = cache.get(key)
-    if force_id is None:
-        found = ForceHostname.objects.filter(hostname=hostname).values_list("force_id", flat=True).first()
-        force_id = found or 0
-        cache.set(key, force_id, _CACHE_SECONDS)
-    return Force.objects.filter(pk=force_id).first() if force_id else None
+    force_id = _public_hostnames().get(hostname)
+    return core_selectors.force(force_id) if force_id else None
+
+
+def _public_hostnames() -> dict[str, int]:
+    """Every force hostname, read once a minute. Without a database every host is the staff
+    host, so that /healthz can still answer that the database is down."""
+    found: dict[str, int] | None = cache.get(HOSTNAMES_KEY)
+    if found is None:
+        try:
+            found = dict(ForceHostname.objects.values_list("hostname", "force_id"))
+        except DatabaseError:
+            return {}
+        cache.set(HOSTNAMES_KEY, found, _CACHE_SECONDS)
+    return found
 
 
 class PublicSiteMiddleware:

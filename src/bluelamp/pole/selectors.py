@@ -20,6 +20,7 @@ from bluelamp.core import audit
 from bluelamp.core.access import Actor, get_scoped, scoped
 from bluelamp.core.errors import InvalidInput, NotFound
 from bluelamp.core.geography import check_lat_lon
+from bluelamp.core.models import with_related
 from bluelamp.pole import catalogue, nearby
 from bluelamp.pole.models import Event, Link, Location, Object, Person, WarningMarker
 from bluelamp.pole.months import add_months
@@ -278,7 +279,7 @@ def consult_person(
     reads the record without the log; a blank justification is refused before anything is read."""
     if not justification.strip():
         raise InvalidInput("Say why you need to see this person's details before they are shown.")
-    person = get_scoped(Person.objects.select_related("force"), actor, permission=CONSULT_PERSON, pk=person_id)
+    person = get_scoped(with_related(Person.objects.all(), "force"), actor, permission=CONSULT_PERSON, pk=person_id)
     audit.record(
         operation=audit.Operation.CONSULTATION,
         actor=actor,

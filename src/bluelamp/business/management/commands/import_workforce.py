@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from bluelamp.business import demo, services
 from bluelamp.business.workforce_csv import WorkforceImportRejected
 from bluelamp.core.errors import DomainError
-from bluelamp.core.models import Force, User
+from bluelamp.core.models import Force, User, with_related
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--example", action="store_true", help="load the fictional example units and people")
 
     def handle(self, *args: Any, file: Path | None, user: str, example: bool, **options: Any) -> None:
-        actor = User.objects.filter(username=user).select_related("force").first()
+        actor = with_related(User.objects.filter(username=user), "force").first()
         if actor is None:
             raise CommandError(f"There is no user {user!r}.")
         force = actor.force
