@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "bluelamp.core",
     "bluelamp.business",
     "bluelamp.control",
+    "bluelamp.dispatch",
     "bluelamp.pole",
     "bluelamp.online",
     "django.contrib.admin",
