@@ -27,6 +27,7 @@ ALLOWED = {
     # Who is authorised for what (and until when) decides who can be sent.
     "dispatcher": {"expiring authorisations"},
     "control_supervisor": {"expiring authorisations"},
+    "command": set(),
     "response_officer": set(),
     "analyst": set(),
     "data_protection_officer": {"audit search"},
