@@ -20,6 +20,7 @@ from bluelamp.core.api import router as core_router
 from bluelamp.core.errors import DomainError
 from bluelamp.core.models import Force
 from bluelamp.core.tokens import ApiTokenAuth
+from bluelamp.dispatch.api import router as dispatch_router
 from bluelamp.pole.api import router as pole_router
 
 logger = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ api.add_router("/geography", core_router, tags=["geography"])
 api.add_router("/business", business_router, tags=["business"])
 api.add_router("/control", control_router, tags=["control"])
 api.add_router("/pole", pole_router, tags=["pole"])
+api.add_router("/dispatch", dispatch_router, tags=["dispatch"])
 
 
 def not_found(request: HttpRequest, path: str = "") -> JsonResponse:

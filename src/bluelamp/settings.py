@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "bluelamp.core",
     "bluelamp.business",
     "bluelamp.control",
+    "bluelamp.dispatch",
     "bluelamp.pole",
     "bluelamp.online",
     "django.contrib.admin",

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class DispatchConfig(AppConfig):
+    name = "bluelamp.dispatch"
+    label = "dispatch"
+    verbose_name = "Dispatch: vehicle locations, recommendations and pre-planned operations"
+
+    def ready(self) -> None:
+        from bluelamp.dispatch import receivers  # noqa: F401 - connects the outbox receivers
