@@ -310,6 +310,6 @@ class UnitStatusForm(forms.Form):
 class AssignForm(forms.Form):
     """Send a unit to an incident from the map: the recommended one, or another with a reason."""
 
-    unit = forms.IntegerField(min_value=1)
+    unit = forms.IntegerField(min_value=1, required=False)  # none: the recommended unit(s)
     expected_version = forms.IntegerField(min_value=1, required=False)
     override_reason = forms.CharField(max_length=500, required=False, strip=True)

@@ -31,7 +31,7 @@ from typing import Any
 
 from django.db import connections, transaction
 from django.db.models.signals import post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from bluelamp.control import bridge as bridge_module
 from bluelamp.core.models import OutboxEvent
@@ -215,8 +215,30 @@ def use_bridge(chosen: bridge_module.Bridge | None) -> bridge_module.Bridge | No
     return previous
 
 
+# Sent (in the bridge's listener thread) for each notice another worker made, after this
+# worker's screens have it: e.g. the dispatch app corrects its in-memory index of units.
+remote_notice = Signal()
+
+
 def _from_other_worker(found: dict[str, Any]) -> None:
-    broadcaster.publish(Notice.from_dict(found))
+    notice = Notice.from_dict(found)
+    broadcaster.publish(notice)
+    if notice.topic == POSITIONS and notice.positions:
+        _apply_remote_positions(notice)
+    remote_notice.send_robust(sender=Notice, notice=notice)
+
+
+def _apply_remote_positions(notice: Notice) -> None:
+    """Positions another worker accepted move this worker's dispatch index too."""
+    import importlib
+
+    try:
+        avl = importlib.import_module("bluelamp.dispatch.avl")
+    except ImportError:
+        return
+    apply = getattr(avl, "apply_remote_positions", None)
+    if apply is not None:
+        apply(notice.force_id, [tuple(p) for p in notice.positions or ()])
 
 
 _listening = False

@@ -293,7 +293,7 @@ def running_operations(*, actor: Actor, now: dt.datetime) -> list[Any]:
     except ImportError:
         return []
     running = getattr(dispatch_selectors, "running_operations", None)
-    if running is None:
+    if running is None or not actor.has_perm("dispatch.view_operation"):
         return []
     return list(running(actor=actor, at=now))
 

@@ -658,26 +658,30 @@ def map_assign(request: HttpRequest, incident_id: int) -> HttpResponse:
     if not form.is_valid():
         problem = "Choose a unit to assign."
     else:
-        unit = resource_selectors.unit(actor=actor, unit_id=form.cleaned_data["unit"])
-        recommended = request.POST.get("recommended", "")
+        chosen = form.cleaned_data["unit"]
+        unit = resource_selectors.unit(actor=actor, unit_id=chosen) if chosen else None
+        recommended = [pk for pk in request.POST.get("recommended", "").split() if pk.isdigit()]
         reason = form.cleaned_data["override_reason"]
-        overriding = bool(recommended) and recommended != str(unit.pk)
+        overriding = unit is not None and bool(recommended) and str(unit.pk) not in recommended
+        name = unit.call_sign if unit is not None else "The recommended unit"
         if overriding and not reason:
-            problem = f"Say why you are sending {unit.call_sign} instead of the recommended unit."
+            problem = f"Say why you are sending {name} instead of the recommended unit."
         else:
             try:
-                dispatch_link.assign(
+                done = dispatch_link.assign(
                     actor=actor,
                     incident=found,
                     unit=unit,
-                    override_reason=reason if overriding or reason else "",
+                    override_reason=reason,
                     expected_version=form.cleaned_data["expected_version"],
                     position=_position(request),
                 )
             except (Conflict, InvalidInput, PermissionDenied) as error:
-                problem = f"{unit.call_sign} was not assigned: {error.message}"
+                problem = f"{name} was not assigned: {error.message}"
             else:
-                messages.success(request, f"{unit.call_sign} assigned to {found.reference}.")
+                sent = getattr(done, "assignments", None) or [done]
+                names = ", ".join(a.unit.call_sign for a in sent)
+                messages.success(request, f"{names} assigned to {found.reference}.")
                 return redirect(back)
     return _with_problem(request, found.pk, problem)
 
