@@ -340,7 +340,7 @@ HEARTBEAT = ": heartbeat\n\n"
 OPENING = f"retry: {RETRY_MILLISECONDS}\n: connected\n\n"
 
 
-def _release_database() -> None:
+def release_database() -> None:
     """A stream needs no database, and may stay open for minutes: give this thread's
     connections back now rather than when the response ends."""
     for connection in connections.all(initialized_only=True):
@@ -360,7 +360,7 @@ def stream(
 
     now = clock or time.monotonic
     ends = now() + lifetime
-    _release_database()
+    release_database()
     try:
         yield OPENING
         while now() < ends:

@@ -397,6 +397,9 @@ def live_feed(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         raise PermissionDenied("The live feed shows one force's changes: you are not a member of a force.")
     body: Any
     if isinstance(request, ASGIRequest):
+        # The stream needs no database: give this request's connection back to the pool now,
+        # not when the stream ends minutes later (100 open screens would exhaust the pool).
+        live.release_database()
         body = live.astream(actor.force_id, heartbeat=live.HEARTBEAT_SECONDS, lifetime=live.STREAM_SECONDS)
     else:
         subscription = live.broadcaster.subscribe(actor.force_id)
