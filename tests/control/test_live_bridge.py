@@ -325,3 +325,71 @@ def test_a_change_through_one_server_reaches_a_screen_on_another(
         assert f'"contact_id":{contact_id}' in found
         assert '"topic":"control.contact.received"' in found
     stop.set()
+
+
+# Unit positions ------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("unit_reference_data")
+@pytest.mark.django_db
+def test_accepted_positions_reach_the_forces_screens_in_small_notices(
+    supervisor: User, met: Force, city: Force, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.utils import timezone
+
+    from bluelamp.core.access import ClientActor
+    from bluelamp.dispatch import avl, store
+    from tests.control.conftest import make_unit
+
+    store.forget()
+    avl.forget_service_areas()
+    units = [make_unit(supervisor, f"MD{n:02d}", "FOOT") for n in range(live.POSITIONS_PER_NOTICE + 5)]
+    ours, theirs = live.broadcaster.subscribe(met.pk), live.broadcaster.subscribe(city.pk)
+    try:
+        feed = ClientActor(token_id=0, name="AVL", force_id=met.pk, permissions=frozenset({avl.SEND_POSITIONS}))
+        now = timezone.now().isoformat()
+        items = [
+            {"unit": u.call_sign, "at": now, "lat": 51.50 + n / 10000, "lon": -0.12, "source": "avl"}
+            for n, u in enumerate(units)
+        ]
+        with django_capture_on_commit_callbacks(execute=True):
+            avl.ingest_positions(actor=feed, items=items)
+        notices = [ours.get(timeout=0) for _ in range(ours.pending())]
+        moved = [n for n in notices if n is not None and n.topic == live.POSITIONS]
+        assert [len(n.positions or ()) for n in moved] == [live.POSITIONS_PER_NOTICE, 5]
+        first = (moved[0].positions or ())[0]
+        assert first[0] == units[0].pk
+        assert first[1:3] == (51.5, -0.12)
+        assert first[4] is False  # not stale
+        assert len(bridge.encode(moved[0].as_dict()).encode()) < bridge.POSTGRES_PAYLOAD_LIMIT
+        assert theirs.pending() == 0
+    finally:
+        live.broadcaster.unsubscribe(ours)
+        live.broadcaster.unsubscribe(theirs)
+        store.forget()
+
+
+@pytest.mark.usefixtures("unit_reference_data")
+@pytest.mark.django_db
+def test_positions_from_another_worker_move_this_workers_dispatch_index(supervisor: User, met: Force) -> None:
+    from django.utils import timezone
+
+    from bluelamp.dispatch import selectors as dispatch_selectors
+    from bluelamp.dispatch import store
+    from tests.control.conftest import make_unit
+
+    store.forget()
+    unit = make_unit(supervisor, "MD01", "FOOT")
+    store.index_for(met.pk)  # this worker has loaded its index
+    at = timezone.now().isoformat()
+    screen = live.broadcaster.subscribe(met.pk)
+    try:
+        live._from_other_worker(
+            live.Notice(live.POSITIONS, met.pk, positions=((unit.pk, 51.51, -0.11, at, False),)).as_dict()
+        )
+        assert screen.get(timeout=0) is not None  # its screens got it
+        found = {p.unit_id: p for p in dispatch_selectors.latest_positions(actor=supervisor)}
+        assert (found[unit.pk].lat, found[unit.pk].lon) == pytest.approx((51.51, -0.11))
+    finally:
+        live.broadcaster.unsubscribe(screen)
+        store.forget()
