@@ -15,6 +15,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from bluelamp.business import services as business_services
 from bluelamp.business.models import Person
+from bluelamp.control import resources
+from bluelamp.control.resources import load_unit_types
 from bluelamp.core import audit, tokens
 from bluelamp.core.models import ApiToken, Force, Role, User
 from bluelamp.core.services import seed_roles
@@ -70,6 +72,12 @@ def world() -> dict[str, object]:
     met_contact = take_call(met_handler, caller_name="Olusegun Metperson")
     met_incident = new_incident(met_handler, caller_name="Olusegun Metperson")
     PoleObject.objects.create(force=met, kind="vehicle", identifier="AB12CDE")
+    load_unit_types()
+    met_supervisor = User.objects.create_user(username="met-supervisor", force=met)
+    Role.objects.get(force=met, code="control_supervisor").members.add(met_supervisor)
+    met_supervisor = User.objects.get(pk=met_supervisor.pk)
+    met_unit = resources.create_unit(actor=met_supervisor, call_sign="MD99", unit_type="FOOT")
+    met_alert = resources.raise_urgent_assistance(actor=met_supervisor, unit=met_unit).alert
     intruder = User.objects.create_user(username="city-everything", force=city)
     for code in EVERY_STAFF_ROLE:
         Role.objects.get(force=city, code=code).members.add(intruder)
@@ -81,6 +89,8 @@ def world() -> dict[str, object]:
         "contact": met_contact,
         "incident": met_incident,
         "intruder": User.objects.get(pk=intruder.pk),
+        "unit": met_unit,
+        "alert": met_alert,
     }
 
 
@@ -103,6 +113,15 @@ RECORD_URLS: dict[str, tuple[str, Callable[[dict[str, object]], str]]] = {
     "control/incidents/<int:incident_id>/close": (
         "post",
         lambda w: f"/control/incidents/{w['incident'].pk}/close",  # type: ignore[attr-defined]
+    ),
+    "control/units/<int:unit_id>/status": ("post", lambda w: f"/control/units/{w['unit'].pk}/status"),  # type: ignore[attr-defined]
+    "control/urgent/<int:alert_id>/acknowledge": (
+        "post",
+        lambda w: f"/control/urgent/{w['alert'].pk}/acknowledge",  # type: ignore[attr-defined]
+    ),
+    "control/map/incidents/<int:incident_id>/assign": (
+        "post",
+        lambda w: f"/control/map/incidents/{w['incident'].pk}/assign",  # type: ignore[attr-defined]
     ),
     "access/tokens/<int:token_id>/revoke": (
         "post",
@@ -172,6 +191,11 @@ def test_revoking_another_forces_token_changed_nothing(client: Client, world: di
         ("/api/v1/pole/history", {"lat": "51.50809", "lon": "-0.12804"}),
         ("/api/v1/control/incidents", {}),
         ("/control/incidents/", {}),
+        ("/control/units/", {}),
+        ("/control/map/", {}),
+        ("/control/map/data.json", {}),
+        ("/control/command/", {}),
+        ("/control/urgent/", {}),
     ],
 )
 def test_lists_and_searches_leave_other_forces_out(
@@ -185,3 +209,4 @@ def test_lists_and_searches_leave_other_forces_out(
         if trace not in params.values():  # a search box shows back what was searched for
             assert trace not in body
     assert not re.search(rf"/access/roles/{world['role'].pk}/", body)  # type: ignore[attr-defined]
+    assert "MD99" not in body  # the Met's unit (and its urgent-assistance alert)

@@ -20,13 +20,15 @@ PAGES = {
     "audit search": "/audit/",
     "roles": "/access/roles/",
     "API tokens": "/access/tokens/",
+    "command view": "/control/command/",
 }
 # Which pages each role may open; every other page must answer 403.
 ALLOWED = {
     "call_handler": set(),
     # Who is authorised for what (and until when) decides who can be sent.
     "dispatcher": {"expiring authorisations"},
-    "control_supervisor": {"expiring authorisations"},
+    "control_supervisor": {"expiring authorisations", "command view"},
+    "command": {"command view"},
     "response_officer": set(),
     "analyst": set(),
     "data_protection_officer": {"audit search"},

@@ -7,7 +7,9 @@
 //                      shows a notice to reload before changing anything
 //   data-live-every    also refresh every N seconds (ages and time left move on by themselves)
 // Changes are announced in the polite #live-announcer region; focus never moves, and a link
-// that had focus inside a swapped fragment gets it back.
+// that had focus inside a swapped fragment gets it back. While someone is choosing in a select
+// or typing in a field of a region, its refresh waits until they leave that field.
+// After each swap the region fires "live:updated" (urgent.mjs and map.mjs listen for it).
 const regions = [...document.querySelectorAll("[data-live-url]")];
 
 function announce(text) {
@@ -27,9 +29,24 @@ function concerns(region, change) {
 
 const pending = new Map();
 
+function busy(region) {
+  const active = document.activeElement;
+  return Boolean(active && region.contains(active) && active.matches("select, input:not([type=hidden]), textarea"));
+}
+
 async function refresh(region, quietly) {
   const url = region.dataset.liveRefresh;
   if (!url) return;
+  if (busy(region)) {
+    if (!region.dataset.liveDeferred) {
+      region.dataset.liveDeferred = "1";
+      region.addEventListener("focusout", () => {
+        delete region.dataset.liveDeferred;
+        window.setTimeout(() => refresh(region, quietly), 0);
+      }, { once: true });
+    }
+    return;
+  }
   const response = await fetch(url, { headers: { Accept: "text/html" }, credentials: "same-origin" });
   if (!response.ok) return;
   const html = await response.text();
@@ -42,6 +59,7 @@ async function refresh(region, quietly) {
     if (again) again.focus({ preventScroll: true });
   }
   if (!quietly) region.dataset.liveUpdated = String(Date.now());
+  region.dispatchEvent(new CustomEvent("live:updated", { bubbles: true }));
 }
 
 function schedule(region) {
@@ -64,6 +82,7 @@ function showChangedNotice(region) {
 function describe(change) {
   const what = change.topic.replace(/^control\./, "").replace(/[._]/g, " ");
   if (change.topic === "control.resync") return "Screen brought up to date.";
+  if (change.topic === "control.urgent_assistance.raised") return "Urgent assistance raised.";
   return change.incident_id ? `Incident ${change.incident_id}: ${what}.` : `Update: ${what}.`;
 }
 
@@ -72,6 +91,8 @@ if (regions.length && "EventSource" in window) {
   source.addEventListener("change", (event) => {
     let change;
     try { change = JSON.parse(event.data); } catch { return; }
+    document.dispatchEvent(new CustomEvent("live:change", { detail: change }));
+    if (change.topic === "control.positions") return; // the map moves its markers itself
     let touched = false;
     for (const region of regions) {
       if (!concerns(region, change)) continue;

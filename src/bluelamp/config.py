@@ -40,6 +40,10 @@ class Config:
     request_threads: int
     redis_url: str
     oidc: dict[str, str]
+    live_bridge: str = "auto"
+    live_channel: str = "bluelamp_live"
+    map_tile_url: str = ""
+    map_tile_attribution: str = ""
 
     @property
     def production(self) -> bool:
@@ -68,7 +72,42 @@ def load(environ: Mapping[str, str] = os.environ) -> Config:
         request_threads=_whole_number(environ, "BLUELAMP_REQUEST_THREADS", default=8, low=1, high=256),
         redis_url=_redis_url(environ.get("REDIS_URL", "").strip()),
         oidc=_oidc(environ),
+        live_bridge=_choice(
+            environ,
+            "BLUELAMP_LIVE_BRIDGE",
+            ("auto", "redis", "postgres", "memory"),
+            default="memory" if env == "test" else "auto",
+        ),
+        live_channel=_live_channel(environ.get("BLUELAMP_LIVE_CHANNEL", "").strip() or "bluelamp_live"),
+        map_tile_url=_tile_url(environ.get("BLUELAMP_MAP_TILE_URL", "").strip()),
+        map_tile_attribution=environ.get("BLUELAMP_MAP_TILE_ATTRIBUTION", "").strip(),
     )
+
+
+def _choice(environ: Mapping[str, str], name: str, allowed: tuple[str, ...], *, default: str) -> str:
+    raw = environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in allowed:
+        raise ConfigError(f"{name}={raw!r} is not known: use one of {', '.join(allowed)}.")
+    return raw
+
+
+def _live_channel(name: str) -> str:
+    import re
+
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", name):
+        raise ConfigError(f"BLUELAMP_LIVE_CHANNEL={name!r}: use lower-case letters, digits and _ (at most 63).")
+    return name
+
+
+def _tile_url(url: str) -> str:
+    if url and not (url.startswith("https://") and "{z}" in url and "{x}" in url and "{y}" in url):
+        raise ConfigError(
+            f"BLUELAMP_MAP_TILE_URL={url!r} must be an https:// URL with {{z}}, {{x}} and {{y}} in it "
+            "(e.g. https://tiles.example.org/{z}/{x}/{y}.png)."
+        )
+    return url
 
 
 OIDC_REQUIRED = (

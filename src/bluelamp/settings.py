@@ -3,6 +3,7 @@ environment through :mod:`bluelamp.config`; nothing here needs editing per deplo
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import django_stubs_ext
 from csp.constants import NONE, SELF
@@ -135,6 +136,13 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# Live screens: notices shared between workers (control/bridge.py; ADR 0008), and the map's
+# background tiles (none unless configured: the boundaries are drawn from the project's data).
+BLUELAMP_REDIS_URL = CONFIG.redis_url
+BLUELAMP_LIVE_BRIDGE = CONFIG.live_bridge
+BLUELAMP_LIVE_CHANNEL = CONFIG.live_channel
+BLUELAMP_MAP_TILE_URL = CONFIG.map_tile_url
+BLUELAMP_MAP_TILE_ATTRIBUTION = CONFIG.map_tile_attribution
 RATELIMIT_VIEW = "bluelamp.core.errorviews.rate_limited"
 
 LOGIN_URL = "login"
@@ -173,6 +181,9 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
+if CONFIG.map_tile_url:  # the map's tile server, only when one is configured
+    _tiles = urlsplit(CONFIG.map_tile_url)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -8,7 +8,7 @@ from typing import Any, cast
 from django import forms
 
 from bluelamp.control import rules
-from bluelamp.control.models import THRIVE_DIMENSIONS, Contact, Grade, Incident, Level
+from bluelamp.control.models import THRIVE_DIMENSIONS, BaseType, Contact, Grade, Incident, Level
 from bluelamp.core.errors import InvalidInput
 
 WIDGET_CLASSES = {
@@ -276,3 +276,40 @@ class QueueFilterForm(forms.Form):
         cast(forms.ChoiceField, self.fields["bcu"]).choices = [("", "All BCUs"), *bcus]
         for field in self.fields.values():
             field.widget.attrs["class"] = "govuk-select"
+
+
+class BoardFilterForm(forms.Form):
+    """The resource board's filters (GET)."""
+
+    bcu = forms.ChoiceField(label="BCU", required=False)
+    unit_type = forms.ChoiceField(label="Unit type", required=False)
+    base_type = forms.ChoiceField(label="Status", required=False, choices=[("", "All statuses"), *BaseType.choices])
+
+    def __init__(
+        self,
+        *args: Any,
+        bcus: list[tuple[str, str]] = (),  # type: ignore[assignment]
+        unit_types: list[tuple[str, str]] = (),  # type: ignore[assignment]
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("auto_id", "filter-%s")
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["bcu"]).choices = [("", "All BCUs"), *bcus]
+        cast(forms.ChoiceField, self.fields["unit_type"]).choices = [("", "All types"), *unit_types]
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "govuk-select"
+
+
+class UnitStatusForm(forms.Form):
+    """Set one unit's status from the board."""
+
+    status = forms.CharField(max_length=8)
+    expected_version = forms.IntegerField(min_value=1)
+
+
+class AssignForm(forms.Form):
+    """Send a unit to an incident from the map: the recommended one, or another with a reason."""
+
+    unit = forms.IntegerField(min_value=1, required=False)  # none: the recommended unit(s)
+    expected_version = forms.IntegerField(min_value=1, required=False)
+    override_reason = forms.CharField(max_length=500, required=False, strip=True)

@@ -10,10 +10,13 @@ Each subscriber (one open ``/control/live`` stream) has its own bounded buffer. 
 falls behind loses its backlog and gets one ``resync`` notice instead, so one slow screen can
 never hold memory or slow the others down.
 
-Limits: the broadcaster lives in one process. With several workers (uvicorn ``--workers``, or
-several machines), a change made in one worker reaches only the screens connected to that
-worker. Running more than one worker needs the PostgreSQL LISTEN/NOTIFY or Redis bridge that
-issue 5 adds, which republishes each notice into every worker's broadcaster."""
+Several workers: the broadcaster lives in one process, so every notice is also sent through
+the live bridge (``bridge.py``: Redis pub/sub or PostgreSQL LISTEN/NOTIFY, chosen by
+configuration), and each worker that serves a stream listens there and republishes what other
+workers sent into its own broadcaster. :func:`announce` is the one way to send a notice.
+
+Unit positions (the dispatch app's ``positions_moved`` signal) travel the same way as
+``control.positions`` notices, in batches small enough for NOTIFY."""
 
 from __future__ import annotations
 
@@ -28,8 +31,9 @@ from typing import Any
 
 from django.db import connections, transaction
 from django.db.models.signals import post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
+from bluelamp.control import bridge as bridge_module
 from bluelamp.core.models import OutboxEvent
 
 TOPIC_PREFIX = "control."
@@ -40,20 +44,47 @@ RETRY_MILLISECONDS = 2000
 RESYNC = "control.resync"
 
 
+POSITIONS = "control.positions"
+POSITIONS_PER_NOTICE = 50  # keeps one notice well under NOTIFY's 8000 bytes
+OPTIONAL = ("incident_id", "contact_id", "unit_id", "alert_id", "bcu")
+
+
 @dataclass(frozen=True)
 class Notice:
+    """What changed — ids and codes, never personal data."""
+
     topic: str
     force_id: int
     incident_id: int | None = None
     contact_id: int | None = None
+    unit_id: int | None = None
+    alert_id: int | None = None
+    bcu: str | None = None  # the unit's home BCU (urgent assistance, unit status)
+    positions: tuple[tuple[Any, ...], ...] | None = None  # (unit_id, lat, lon, at, stale)
 
     def as_dict(self) -> dict[str, Any]:
         found: dict[str, Any] = {"topic": self.topic, "force_id": self.force_id}
-        if self.incident_id is not None:
-            found["incident_id"] = self.incident_id
-        if self.contact_id is not None:
-            found["contact_id"] = self.contact_id
+        for name in OPTIONAL:
+            value = getattr(self, name)
+            if value is not None:
+                found[name] = value
+        if self.positions is not None:
+            found["positions"] = [
+                {"unit_id": p[0], "lat": p[1], "lon": p[2], "at": p[3], "stale": p[4]} for p in self.positions
+            ]
         return found
+
+    @classmethod
+    def from_dict(cls, found: dict[str, Any]) -> Notice:
+        positions = found.get("positions")
+        return cls(
+            topic=str(found["topic"]),
+            force_id=int(found["force_id"]),
+            **{name: found.get(name) for name in OPTIONAL},
+            positions=tuple((p["unit_id"], p["lat"], p["lon"], p.get("at"), bool(p.get("stale"))) for p in positions)
+            if positions is not None
+            else None,
+        )
 
 
 class Subscription:
@@ -128,6 +159,7 @@ class Broadcaster:
     def subscribe(
         self, force_id: int, *, bound: int = BUFFER_BOUND, loop: asyncio.AbstractEventLoop | None = None
     ) -> Subscription:
+        listen()  # a worker that serves screens hears the other workers' notices
         subscription = Subscription(force_id, bound=bound, loop=loop)
         with self._lock:
             self._subscriptions.add(subscription)
@@ -149,8 +181,90 @@ class Broadcaster:
         with self._lock:
             return len(self._subscriptions)
 
+    def resync_all(self) -> None:
+        """Tell every screen to fetch everything again (the bridge lost notices)."""
+        with self._lock:
+            targets = list(self._subscriptions)
+        for subscription in targets:
+            subscription.put(Notice(RESYNC, subscription.force_id))
+
 
 broadcaster = Broadcaster()
+
+# The bridge to the other workers ------------------------------------------------------------
+
+_bridge: bridge_module.Bridge | None = None
+_bridge_lock = threading.Lock()
+
+
+def bridge() -> bridge_module.Bridge:
+    """This process's bridge, made on first use from the settings."""
+    global _bridge
+    with _bridge_lock:
+        if _bridge is None:
+            _bridge = bridge_module.make_bridge()
+        return _bridge
+
+
+def use_bridge(chosen: bridge_module.Bridge | None) -> bridge_module.Bridge | None:
+    """Replace this process's bridge (tests, benchmarks); returns the one it replaces."""
+    global _bridge, _listening
+    with _bridge_lock:
+        previous, _bridge = _bridge, chosen
+        _listening = False
+    return previous
+
+
+# Sent (in the bridge's listener thread) for each notice another worker made, after this
+# worker's screens have it: e.g. the dispatch app corrects its in-memory index of units.
+remote_notice = Signal()
+
+
+def _from_other_worker(found: dict[str, Any]) -> None:
+    notice = Notice.from_dict(found)
+    broadcaster.publish(notice)
+    if notice.topic == POSITIONS and notice.positions:
+        _apply_remote_positions(notice)
+    remote_notice.send_robust(sender=Notice, notice=notice)
+
+
+def _apply_remote_positions(notice: Notice) -> None:
+    """Positions another worker accepted move this worker's dispatch index too."""
+    import importlib
+
+    try:
+        avl = importlib.import_module("bluelamp.dispatch.avl")
+    except ImportError:
+        return
+    apply = getattr(avl, "apply_remote_positions", None)
+    if apply is not None:
+        apply(notice.force_id, [tuple(p) for p in notice.positions or ()])
+
+
+_listening = False
+
+
+def listen() -> None:
+    """Start hearing the other workers, once per process (nothing to do in memory). The first
+    screen waits briefly for the subscription, so that it misses nothing sent after it opened."""
+    global _listening
+    if _listening:
+        return
+    with _bridge_lock:
+        if _listening:
+            return
+        _listening = True
+    found = bridge()
+    found.listen(_from_other_worker, broadcaster.resync_all)
+    bridge_module.wait_until_listening(found, timeout=2.0)
+
+
+def announce(notice: Notice) -> int:
+    """Send a notice to this worker's screens at once and to every other worker's through the
+    bridge. Returns how many local screens got it."""
+    delivered = broadcaster.publish(notice)
+    bridge().send(notice.as_dict())
+    return delivered
 
 
 def notice_for(event: OutboxEvent) -> Notice | None:
@@ -162,6 +276,9 @@ def notice_for(event: OutboxEvent) -> Notice | None:
         force_id=event.force_id,
         incident_id=payload.get("incident_id"),
         contact_id=payload.get("contact_id"),
+        unit_id=payload.get("unit_id"),
+        alert_id=payload.get("alert_id"),
+        bcu=payload.get("bcu"),
     )
 
 
@@ -172,7 +289,44 @@ def _on_outbox_event(sender: type[OutboxEvent], instance: OutboxEvent, created: 
     notice = notice_for(instance)
     if notice is not None:
         # Only a committed change is announced; a rolled-back one never reaches a screen.
-        transaction.on_commit(lambda: broadcaster.publish(notice), robust=True)
+        transaction.on_commit(lambda: announce(notice), robust=True)
+
+
+def announce_positions(force_id: int, positions: Any) -> None:
+    """Unit positions (unit_id, lat, lon, at, stale) to the force's screens, in small batches."""
+    rows = [
+        (
+            int(p[0]),
+            round(float(p[1]), 6),
+            round(float(p[2]), 6),
+            p[3].isoformat() if hasattr(p[3], "isoformat") else p[3],
+            bool(p[4]),
+        )
+        for p in positions
+    ]
+    for start in range(0, len(rows), POSITIONS_PER_NOTICE):
+        announce(Notice(POSITIONS, force_id, positions=tuple(rows[start : start + POSITIONS_PER_NOTICE])))
+
+
+def _on_positions_moved(sender: Any, force_id: int, positions: Any, **kwargs: Any) -> None:
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: announce_positions(force_id, positions), robust=True)
+    else:
+        announce_positions(force_id, positions)
+
+
+def _connect_dispatch() -> None:
+    """The dispatch app's AVL feed, when that app is installed."""
+    import importlib
+
+    try:
+        signals = importlib.import_module("bluelamp.dispatch.signals")
+    except ImportError:
+        return
+    signals.positions_moved.connect(_on_positions_moved, dispatch_uid="bluelamp.control.live.positions")
+
+
+_connect_dispatch()
 
 
 # The text/event-stream format ---------------------------------------------------------------
@@ -186,7 +340,7 @@ HEARTBEAT = ": heartbeat\n\n"
 OPENING = f"retry: {RETRY_MILLISECONDS}\n: connected\n\n"
 
 
-def _release_database() -> None:
+def release_database() -> None:
     """A stream needs no database, and may stay open for minutes: give this thread's
     connections back now rather than when the response ends."""
     for connection in connections.all(initialized_only=True):
@@ -206,7 +360,7 @@ def stream(
 
     now = clock or time.monotonic
     ends = now() + lifetime
-    _release_database()
+    release_database()
     try:
         yield OPENING
         while now() < ends:

@@ -141,6 +141,7 @@ class Incident(Location):
         permissions = [
             ("grade_incident", "Assess (THRIVE) and grade incidents"),
             ("close_incident", "Close and reopen incidents"),
+            ("view_command", "See the command view (Silver): every BCU's incidents, resources and targets"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["force", "cad_day", "cad_number"], name="incident_cad_unique_per_day"),

@@ -11,19 +11,24 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from django import forms as django_forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.handlers.asgi import ASGIRequest
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from bluelamp.control import live, rules, selectors, services
+from bluelamp.control import dispatch_link, live, resource_selectors, resources, rules, screens, selectors, services
 from bluelamp.control.forms import (
+    AssignForm,
+    BoardFilterForm,
     CloseForm,
     CreateIncidentForm,
     LinkForm,
@@ -33,8 +38,9 @@ from bluelamp.control.forms import (
     TakeCallForm,
     ThriveForm,
     TransitionForm,
+    UnitStatusForm,
 )
-from bluelamp.control.models import Contact, Incident
+from bluelamp.control.models import Contact, Incident, UnitStatus, UrgentAssistance
 from bluelamp.core.access import require
 from bluelamp.core.errors import Conflict, InvalidInput, PermissionDenied
 from bluelamp.core.models import Bcu, User
@@ -391,6 +397,9 @@ def live_feed(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         raise PermissionDenied("The live feed shows one force's changes: you are not a member of a force.")
     body: Any
     if isinstance(request, ASGIRequest):
+        # The stream needs no database: give this request's connection back to the pool now,
+        # not when the stream ends minutes later (100 open screens would exhaust the pool).
+        live.release_database()
         body = live.astream(actor.force_id, heartbeat=live.HEARTBEAT_SECONDS, lifetime=live.STREAM_SECONDS)
     else:
         subscription = live.broadcaster.subscribe(actor.force_id)
@@ -399,3 +408,299 @@ def live_feed(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     response["Cache-Control"] = "no-cache, no-store"
     response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
     return response
+
+
+# Screens: the resource board, urgent assistance, the command view and the map ----------------
+
+
+def _back(request: HttpRequest, fallback: str) -> str:
+    """Where a screen's form goes back to: its own page (with its filters), never elsewhere."""
+    wanted = request.POST.get("next", "")
+    if (
+        wanted
+        and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()})
+        and wanted.startswith("/")
+    ):
+        return wanted
+    return fallback
+
+
+def _without_fragment(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("fragment", None)
+    return query.urlencode()
+
+
+def _board_context(request: HttpRequest, actor: User) -> dict[str, Any]:
+    form = BoardFilterForm(request.GET or None, bcus=screens.bcu_choices(actor), unit_types=screens.unit_type_choices())
+    filters = form.cleaned_data if form.is_valid() else {}
+    groups = screens.board(
+        actor=actor,
+        bcu_code=filters.get("bcu", ""),
+        unit_type=filters.get("unit_type", ""),
+        base_type=filters.get("base_type", ""),
+    )
+    statuses = list(UnitStatus.objects.filter(force_id=actor.force_id or 0).order_by("position", "code"))
+    return {
+        "form": form,
+        "groups": groups,
+        "total": sum(len(g.rows) for g in groups),
+        "statuses": statuses,
+        "can_set": actor.has_perm(resources.SET_STATUS),
+        "now": timezone.now(),
+        "query": _without_fragment(request),
+        "screen_bcu": filters.get("bcu", ""),
+        "nav": "units",
+    }
+
+
+@login_required
+@require_GET
+def board(request: HttpRequest) -> HttpResponse:
+    """The resource board: every unit of the force by BCU, live. ``?fragment=rows`` gives only
+    the tables (the live script swaps them in)."""
+    actor = _actor(request)
+    require(actor, resource_selectors.VIEW_UNIT)
+    context = _board_context(request, actor)
+    if request.GET.get("fragment") == "rows":
+        return render(request, "control/_board.html", context)
+    return render(request, "control/board.html", context)
+
+
+@login_required
+@require_POST
+def set_unit_status(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """Set a unit's status from the board: back to the board with a message, or the board with
+    the reason it was refused."""
+    actor = _actor(request)
+    unit = resource_selectors.unit(actor=actor, unit_id=unit_id)
+    form = UnitStatusForm(request.POST)
+    problem = ""
+    status = 200
+    if not form.is_valid():
+        problem, status = f"Choose a status for {unit.call_sign}.", 422
+    else:
+        try:
+            changed = resources.set_unit_status(
+                actor=actor,
+                unit=unit,
+                status_code=form.cleaned_data["status"],
+                expected_version=form.cleaned_data["expected_version"],
+                position=_position(request),
+            )
+        except Conflict as error:
+            problem, status = error.message, 409
+        except InvalidInput as error:
+            problem, status = error.message, 422
+        except PermissionDenied as error:
+            problem, status = f"{unit.call_sign}'s status was not changed: {error.message}", 403
+        else:
+            messages.success(request, f"{changed.call_sign} is now {changed.status.code} {changed.status.label}.")
+            return redirect(_back(request, reverse("control:units")))
+    request.GET = QueryDict(urlsplit(_back(request, "")).query)  # the board the operator was looking at
+    context = _board_context(request, actor) | {"problem": problem}
+    return render(request, "control/board.html", context, status=status)
+
+
+@login_required
+@require_GET
+def urgent(request: HttpRequest) -> HttpResponse:
+    """The urgent-assistance takeover alone (the live script swaps it in on every screen)."""
+    context = urgent_context(request, request.GET.get("bcu", ""))
+    wanted = request.GET.get("next", "")
+    context["next"] = wanted if url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}) else ""
+    return render(request, "control/_urgent.html", context)
+
+
+def urgent_context(request: HttpRequest, bcu_code: str) -> dict[str, Any]:
+    actor = _actor(request)
+    alerts = screens.alerts_for_screen(actor=actor, bcu_code=bcu_code)
+    now = timezone.now()
+    return {
+        "alerts": [
+            {"alert": alert, "minutes": screens.minutes(now - alert.raised_at), "where": _alert_place(alert)}
+            for alert in alerts
+        ],
+        "can_acknowledge": actor.has_perm(resources.ACKNOWLEDGE_URGENT),
+        "screen_bcu": bcu_code,
+        "request": request,
+    }
+
+
+def _alert_place(alert: UrgentAssistance) -> str:
+    if alert.incident is not None:
+        return f"{alert.incident.address or 'No address'} ({alert.incident.reference})"
+    return "Not known: call the unit on the radio"
+
+
+@login_required
+@require_POST
+def acknowledge_urgent(request: HttpRequest, alert_id: int) -> HttpResponse:
+    actor = _actor(request)
+    alert = resource_selectors.urgent_assistance(actor=actor, alert_id=alert_id)
+    try:
+        resources.acknowledge_urgent_assistance(actor=actor, alert=alert, position=_position(request))
+    except Conflict as error:
+        messages.info(request, error.message)
+    else:
+        messages.success(request, f"Urgent assistance for {alert.unit.call_sign} acknowledged: you have taken charge.")
+    return redirect(_back(request, reverse("control:queue")))
+
+
+VIEW_COMMAND = "control.view_command"
+
+
+@login_required
+@require_GET
+def command(request: HttpRequest) -> HttpResponse:
+    """The command view ("Silver"): per BCU and borough, live. ``?wall=1`` for a control-room
+    wall; ``?fragment=rows`` gives only the figures (the live script swaps them in)."""
+    actor = _actor(request)
+    require(actor, VIEW_COMMAND)
+    bcus = screens.bcu_choices(actor)
+    form = QueueFilterForm(request.GET or None, bcus=bcus)
+    bcu_code = request.GET.get("bcu", "") if request.GET.get("bcu", "") in dict(bcus) else ""
+    picture = screens.command_picture(actor=actor, bcu_code=bcu_code)
+    context = {
+        "form": form,
+        "picture": picture,
+        "wall": request.GET.get("wall") == "1",
+        "query": _without_fragment(request),
+        "screen_bcu": bcu_code,
+        "nav": "command",
+        "now": picture.now,
+    }
+    if request.GET.get("fragment") == "rows":
+        return render(request, "control/_command.html", context)
+    return render(request, "control/command.html", context)
+
+
+@login_required
+@require_GET
+def map_screen(request: HttpRequest) -> HttpResponse:
+    """The map with the keyboard-accessible list beside it (the list is the screen's backbone: a
+    map is not accessible on its own)."""
+    actor = _actor(request)
+    require(actor, selectors.VIEW_INCIDENT)
+    require(actor, resource_selectors.VIEW_UNIT)
+    bcus = screens.bcu_choices(actor)
+    form = QueueFilterForm(request.GET or None, bcus=bcus)
+    bcu_code = request.GET.get("bcu", "") if request.GET.get("bcu", "") in dict(bcus) else ""
+    selected = request.GET.get("incident", "")
+    context: dict[str, Any] = {
+        "form": form,
+        "data": screens.map_data(actor=actor, bcu_code=bcu_code),
+        "screen_bcu": bcu_code,
+        "nav": "map",
+        "tile_url": settings.BLUELAMP_MAP_TILE_URL,
+        "tile_attribution": settings.BLUELAMP_MAP_TILE_ATTRIBUTION,
+        "query": _without_fragment(request),
+        "can_dispatch": actor.has_perm(resources.DISPATCH),
+        "selected": None,
+    }
+    if selected.isdigit():
+        context |= _selection(request, actor, int(selected))
+    if request.GET.get("fragment") == "list":
+        return render(request, "control/_map_list.html", context)
+    if request.GET.get("fragment") == "selection":
+        return render(request, "control/_map_selection.html", context)
+    return render(request, "control/map.html", context)
+
+
+def _selection(request: HttpRequest, actor: User, incident_id: int) -> dict[str, Any]:
+    """The selected incident, its assigned units and the recommended ones (dispatch app)."""
+    found = selectors.incident(actor=actor, incident_id=incident_id)
+    recommended = dispatch_link.recommendation(actor=actor, incident=found)
+    assigned = list(resource_selectors.assignments(found.pk).exclude(state="cleared"))
+    others = [
+        (unit.pk, f"{unit.call_sign} ({unit.unit_type.code}, {unit.status.label})")
+        for unit in resource_selectors.units(actor=actor).exclude(status__base_type__in=["off_duty", "unavailable"])
+    ]
+    return {
+        "selected": found,
+        "recommended": recommended,
+        "assigned": assigned,
+        "other_units": others,
+        "category": _category_name(found.opening_category),
+    }
+
+
+@login_required
+@require_GET
+def map_boundaries(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    require(actor, selectors.VIEW_INCIDENT)
+    response = HttpResponse(screens.boundaries(actor=actor), content_type="application/geo+json")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+@require_GET
+def map_data(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    require(actor, selectors.VIEW_INCIDENT)
+    bcu_code = request.GET.get("bcu", "")
+    if bcu_code and bcu_code not in dict(screens.bcu_choices(actor)):
+        bcu_code = ""
+    response = JsonResponse(screens.map_data(actor=actor, bcu_code=bcu_code))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def map_assign(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """Assign a unit from the map: the recommended one with one key, or another with a reason
+    (written in the incident log)."""
+    actor = _actor(request)
+    found = selectors.incident(actor=actor, incident_id=incident_id)
+    form = AssignForm(request.POST)
+    back = reverse("control:map") + f"?incident={found.pk}"
+    problem = ""
+    if not form.is_valid():
+        problem = "Choose a unit to assign."
+    else:
+        chosen = form.cleaned_data["unit"]
+        unit = resource_selectors.unit(actor=actor, unit_id=chosen) if chosen else None
+        recommended = [pk for pk in request.POST.get("recommended", "").split() if pk.isdigit()]
+        reason = form.cleaned_data["override_reason"]
+        overriding = unit is not None and bool(recommended) and str(unit.pk) not in recommended
+        name = unit.call_sign if unit is not None else "The recommended unit"
+        if overriding and not reason:
+            problem = f"Say why you are sending {name} instead of the recommended unit."
+        else:
+            try:
+                done = dispatch_link.assign(
+                    actor=actor,
+                    incident=found,
+                    unit=unit,
+                    override_reason=reason,
+                    expected_version=form.cleaned_data["expected_version"],
+                    position=_position(request),
+                )
+            except (Conflict, InvalidInput, PermissionDenied) as error:
+                problem = f"{name} was not assigned: {error.message}"
+            else:
+                sent = getattr(done, "assignments", None) or [done]
+                names = ", ".join(a.unit.call_sign for a in sent)
+                messages.success(request, f"{names} assigned to {found.reference}.")
+                return redirect(back)
+    return _with_problem(request, found.pk, problem)
+
+
+def _with_problem(request: HttpRequest, incident_id: int, problem: str) -> HttpResponse:
+    actor = _actor(request)
+    bcus = screens.bcu_choices(actor)
+    context: dict[str, Any] = {
+        "form": QueueFilterForm(None, bcus=bcus),
+        "data": screens.map_data(actor=actor),
+        "screen_bcu": "",
+        "nav": "map",
+        "tile_url": settings.BLUELAMP_MAP_TILE_URL,
+        "tile_attribution": settings.BLUELAMP_MAP_TILE_ATTRIBUTION,
+        "query": "",
+        "can_dispatch": actor.has_perm(resources.DISPATCH),
+        "problem": problem,
+    } | _selection(request, actor, incident_id)
+    return render(request, "control/map.html", context, status=409)
