@@ -20,6 +20,7 @@ from bluelamp.core.api import router as core_router
 from bluelamp.core.errors import DomainError
 from bluelamp.core.models import Force
 from bluelamp.core.tokens import ApiTokenAuth
+from bluelamp.online.api import router as online_router
 from bluelamp.pole.api import router as pole_router
 
 logger = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ api.add_router("/geography", core_router, tags=["geography"])
 api.add_router("/business", business_router, tags=["business"])
 api.add_router("/control", control_router, tags=["control"])
 api.add_router("/pole", pole_router, tags=["pole"])
+api.add_router("/online", online_router, tags=["online"])
 
 
 def not_found(request: HttpRequest, path: str = "") -> JsonResponse:

@@ -39,6 +39,8 @@ class Config:
     idle_timeout_minutes: int
     redis_url: str
     oidc: dict[str, str]
+    notify_api_key: str = ""
+    notify_template_id: str = ""
 
     @property
     def production(self) -> bool:
@@ -66,7 +68,20 @@ def load(environ: Mapping[str, str] = os.environ) -> Config:
         idle_timeout_minutes=_whole_number(environ, "BLUELAMP_IDLE_TIMEOUT_MINUTES", default=30, low=5, high=720),
         redis_url=_redis_url(environ.get("REDIS_URL", "").strip()),
         oidc=_oidc(environ),
+        notify_api_key=environ.get("NOTIFY_API_KEY", "").strip(),
+        notify_template_id=_notify_template(environ),
     )
+
+
+def _notify_template(environ: Mapping[str, str]) -> str:
+    """GOV.UK Notify sends the public's receipts when NOTIFY_API_KEY is set; it needs the template."""
+    template = environ.get("NOTIFY_TEMPLATE_ID", "").strip()
+    if environ.get("NOTIFY_API_KEY", "").strip() and not template:
+        raise ConfigError(
+            "NOTIFY_API_KEY is set, so GOV.UK Notify also needs NOTIFY_TEMPLATE_ID "
+            "(an email template with ((subject)) and ((body)))."
+        )
+    return template
 
 
 OIDC_REQUIRED = (
