@@ -53,6 +53,7 @@ class Question:
     role: str = ""
     options: tuple[Option, ...] = ()
     show_if: dict[str, Any] | None = None
+    error: str = ""  # the message when a required answer is missing (a default is made from the label)
 
     def option(self, value: str) -> Option | None:
         return next((o for o in self.options if o.value == value), None)
@@ -174,7 +175,8 @@ def _options(raw: dict[str, Any], kind: str, where: str, signposts: dict[str, Si
     return tuple(options)
 
 
-QUESTION_KEYS = {"id", "type", "label", "hint", "required", "max_length", "not_future", "role", "options", "show_if"}
+QUESTION_KEYS = {"id", "type", "label", "hint", "required", "max_length", "not_future", "role", "options", "show_if",
+                 "error"}  # fmt: skip
 
 
 def _question(raw: Any, where: str, earlier: dict[str, Question], signposts: dict[str, Signpost]) -> Question:
@@ -215,6 +217,7 @@ def _question(raw: Any, where: str, earlier: dict[str, Question], signposts: dic
         role=_text(raw, "role", where, required=False),
         options=_options(raw, kind, where, signposts),
         show_if=show_if,
+        error=_text(raw, "error", where, required=False),
     )
 
 

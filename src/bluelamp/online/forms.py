@@ -59,9 +59,7 @@ class TextForm(QuestionForm):
             max_length=question.max_length or None,
             widget=widget,
             error_messages={
-                "required": f"Enter {what}"
-                if question.type != "textarea"
-                else "Tell us " + what.removeprefix("tell us "),
+                "required": question.error or f"Enter {what}",
                 "max_length": f"{question.label.rstrip('?')} must be {question.max_length} characters or fewer",
             },
         )
@@ -108,14 +106,11 @@ class ChoiceForm(QuestionForm):
             choices=choices,
             widget=forms.CheckboxSelectMultiple if many else forms.RadioSelect,
             error_messages={
-                "required": (
-                    f"Select {_lower_first(question.label.rstrip('?'))}"
-                    if many
-                    else (
-                        "Select yes or no"
-                        if question.type == "yes_no"
-                        else "Select " + _lower_first(question.label.rstrip("?")).replace("what ", "what ", 1)
-                    )
+                "required": question.error
+                or (
+                    "Select yes or no"
+                    if question.type == "yes_no"
+                    else f"Select {_lower_first(question.label.rstrip('?'))}"
                 )
             },
         )

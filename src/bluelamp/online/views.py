@@ -105,7 +105,7 @@ def start(request: HttpRequest, journey: str) -> HttpResponse:
     force, chosen = public_force(request), _journey(journey)
     if not onboarded(force):
         raise Http404("This force does not take reports online.")
-    form = DangerForm(request.POST or None)
+    form = DangerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["danger"] == "yes":
             return _go(request, "online:emergency", journey=chosen.slug)
@@ -392,7 +392,7 @@ def done(request: HttpRequest, journey: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def track(request: HttpRequest) -> HttpResponse:
     force = public_force(request)
-    form = TrackForm(request.POST or None)
+    form = TrackForm(request.POST if request.method == "POST" else None)
     problem = ""
     if request.method == "POST" and form.is_valid():
         try:
@@ -424,7 +424,7 @@ def track_status(request: HttpRequest) -> HttpResponse:
     report = _tracked(request)
     if report is None:
         return _go(request, "online:track")
-    form = AddInformationForm(request.POST or None)
+    form = AddInformationForm(request.POST if request.method == "POST" else None)
     added = False
     problem = ""
     if request.method == "POST" and form.is_valid():
