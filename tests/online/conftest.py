@@ -88,3 +88,20 @@ class Walk:
 @pytest.fixture
 def walk(client: Client, sites: dict[str, Force]) -> Walk:
     return Walk(client)
+
+
+@pytest.fixture
+def staff(sites: dict[str, Force]) -> Any:
+    """Make a member of staff of a force holding the given default roles (from roles.json)."""
+    from bluelamp.core.models import Role, User
+    from bluelamp.core.services import seed_roles
+
+    def make(username: str, code: str, *roles: str) -> User:
+        force = sites[code]
+        seed_roles(force=force)
+        user = User.objects.create_user(username=username, password="a-long-test-password", force=force)
+        for role in roles:
+            Role.objects.get(force=force, code=role).members.add(user)
+        return User.objects.get(pk=user.pk)
+
+    return make
