@@ -36,10 +36,16 @@ def test_a_report_becomes_a_control_room_contact_with_every_answer(walk: Walk, s
     report = Report.objects.get(reference=reference)
     handler = staff("ch.met", "met", "call_handler")
     contact = control_selectors.contact(actor=handler, contact_id=report.contact_id)  # type: ignore[arg-type]
-    assert contact.channel == "online" and contact.source_reference == reference
-    assert (contact.category, contact.caller_name, contact.caller_phone) == ("crime.violence", "Sam Reporter", "07700 900123")
+    assert contact.channel == "online"
+    assert contact.source_reference == reference
+    assert (contact.category, contact.caller_name, contact.caller_phone) == (
+        "crime.violence",
+        "Sam Reporter",
+        "07700 900123",
+    )
     assert (contact.lat, contact.lon) == (report.lat, report.lon)
-    assert contact.borough is not None and contact.borough.name == "Westminster"
+    assert contact.borough is not None
+    assert contact.borough.name == "Westminster"
     journey = catalogue().journey("crime")
     assert journey is not None
     asked = {q.label for q in journey.visible(report.answers)} - {"Upload photos, videos or documents"}
@@ -57,7 +63,8 @@ def test_a_city_report_made_on_the_met_site_is_not_visible_to_the_met(walk: Walk
     report = Report.objects.get(reference=reference)
     contact = Contact.objects.get(pk=report.contact_id)
     assert contact.force.code == "city"
-    assert contact.borough is not None and contact.borough.name == "City of London"
+    assert contact.borough is not None
+    assert contact.borough.name == "City of London"
     city_handler = staff("ch.city", "city", "call_handler")
     assert control_selectors.contact(actor=city_handler, contact_id=contact.pk).source_reference == reference
     met_handler = staff("ch.met", "met", "call_handler")
@@ -96,7 +103,11 @@ def test_round_trip_from_the_met_site_to_the_control_room_and_back(walk: Walk, s
     assert "Your report has been passed to an officer." in page
     dispatcher = staff("disp.met", "met", "dispatcher")
     control.transition_incident(
-        actor=dispatcher, incident=incident, to="closed", closing_category="crime.violence", closing_result="Advice given"
+        actor=dispatcher,
+        incident=incident,
+        to="closed",
+        closing_category="crime.violence",
+        closing_result="Advice given",
     )
     delivery.run_once()
     assert ">Closed<" in client.get("/sites/met/report/track/report/").content.decode()
@@ -129,7 +140,8 @@ def test_information_added_later_is_delivered_too(walk: Walk) -> None:
     services.add_information(report=report, text="The bike had a red bell")
     delivery.run_once()
     addition = Contact.objects.get(source_reference__startswith=f"{reference}/")
-    assert "red bell" in addition.description and addition.details["adds_to_report"] == reference
+    assert "red bell" in addition.description
+    assert addition.details["adds_to_report"] == reference
 
 
 def test_email_destination(walk: Walk, sites: dict[str, Force]) -> None:
@@ -138,7 +150,8 @@ def test_email_destination(walk: Walk, sites: dict[str, Force]) -> None:
     assert delivery.run_once().delivered == 1
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
-    assert message.to == ["online-reports@met.example"] and reference in message.subject
+    assert message.to == ["online-reports@met.example"]
+    assert reference in message.subject
     assert json.loads(message.body)["reference"] == reference
     assert not Contact.objects.exists()
 
@@ -149,7 +162,7 @@ class Receiver(BaseHTTPRequestHandler):
     answer = 201
     received: list[tuple[dict[str, str], dict[str, Any]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - the http.server name
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         type(self).received.append((dict(self.headers), json.loads(body)))
         self.send_response(type(self).answer)
@@ -191,8 +204,10 @@ def test_https_destination_retries_with_backoff_then_delivers(
     done = Delivery.objects.get()
     assert (done.state, done.attempts, done.last_error, done.acknowledgement) == ("delivered", 3, "", "HTTP 201")
     headers, body = Receiver.received[-1]
-    assert headers["Idempotency-Key"] == reference and headers["Authorization"] == "Bearer s3cret"
-    assert body["reference"] == reference and body["reporter"]["email"] == "sam@example.com"
+    assert headers["Idempotency-Key"] == reference
+    assert headers["Authorization"] == "Bearer s3cret"
+    assert body["reference"] == reference
+    assert body["reporter"]["email"] == "sam@example.com"
     assert {a["question"] for a in body["answers"]} >= {"crime_type", "where", "what_happened", "contact"}
 
 

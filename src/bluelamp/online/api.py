@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from bluelamp.core.access import Actor
 from bluelamp.core.schemas import ErrorBody
@@ -71,7 +71,9 @@ def read_report(request: HttpRequest, reference: str) -> Any:
 )
 def send_message(request: HttpRequest, reference: str, body: MessageIn) -> Any:
     actor = _actor(request)
-    return 201, services.message_reporter(actor=actor, report=selectors.report(actor, reference), text=body.text)
+    return Status(
+        201, services.message_reporter(actor=actor, report=selectors.report(actor, reference), text=body.text)
+    )
 
 
 @router.post(
