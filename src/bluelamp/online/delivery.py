@@ -207,7 +207,9 @@ def _claim(now: dt.datetime) -> Delivery | None:
     )
     if connection.features.has_select_for_update_skip_locked:
         due = due.select_for_update(skip_locked=True)
-    return due.select_related("report", "report__force", "report__site_force", "update").first()
+    # Forces without their boundaries: a force's GeoJSON is large and never needed here.
+    related = due.select_related("report", "report__force", "report__site_force", "update")
+    return related.defer("report__force__boundary", "report__site_force__boundary").first()
 
 
 def deliver_one(now: dt.datetime | None = None) -> Delivery | None:

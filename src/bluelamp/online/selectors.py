@@ -32,7 +32,12 @@ def reports(actor: Actor) -> QuerySet[Report]:
 
 def report(actor: Actor, reference: str) -> Report:
     """One report with the reporter's details; the reading is audited (DPA 2018 s.62)."""
-    found = get_scoped(Report.objects.select_related("force"), actor, permission=VIEW, reference=reference.upper())
+    found = get_scoped(
+        Report.objects.select_related("force").defer("force__boundary"),
+        actor,
+        permission=VIEW,
+        reference=reference.upper(),
+    )
     if not found.anonymous and found.personal_data_purged_at is None:
         audit.record(
             operation=audit.Operation.CONSULTATION,

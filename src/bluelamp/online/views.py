@@ -380,7 +380,7 @@ def done(request: HttpRequest, journey: str) -> HttpResponse:
     finished = request.session.get(_done_key(force))
     if not finished or finished.get("journey") != chosen.slug:
         return _go(request, "online:report-index")
-    report = Report.objects.select_related("force").get(reference=finished["reference"])
+    report = Report.objects.select_related("force").defer("force__boundary").get(reference=finished["reference"])
     return _page(request, "online/done.html", {"journey": chosen, "report": report, "exit_page": False})
 
 
