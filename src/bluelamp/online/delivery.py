@@ -206,7 +206,7 @@ def _claim(now: dt.datetime) -> Delivery | None:
         "next_attempt_at", "id"
     )
     if connection.features.has_select_for_update_skip_locked:
-        due = due.select_for_update(skip_locked=True)
+        due = due.select_for_update(skip_locked=True, of=("self",))
     # Forces without their boundaries: a force's GeoJSON is large and never needed here.
     related = due.select_related("report", "report__force", "report__site_force", "update")
     return related.defer("report__force__boundary", "report__site_force__boundary").first()
