@@ -25,7 +25,8 @@ def test_failing_deliveries_are_listed_and_can_be_retried(walk: Walk, sites: dic
     client = Client()
     client.force_login(admin)
     page = client.get("/admin/online/delivery/").content.decode()
-    assert reference in page and "ConnectError" in page
+    assert reference in page
+    assert "ConnectError" in page
     assert client.get("/admin/online/destination/").status_code == 200
     report_page = client.get("/admin/online/report/").content.decode()
     assert reference in report_page
