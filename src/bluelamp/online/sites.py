@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
-from bluelamp.core.models import Force, ForceHostname
+from bluelamp.core.models import Force
 
 PUBLIC_URLCONF = "bluelamp.online.public_urls"
 PATH_PREFIX_KWARG = "force_code"
@@ -26,12 +26,21 @@ def force_for_hostname(host: str) -> Force | None:
     """The force whose public site answers on ``host`` (port ignored), or None for the staff host."""
     hostname = host.rsplit(":", 1)[0].lower() if not host.startswith("[") else host
     key = f"online:host:{hostname}"
-    force_id = cache.get(key)
-    if force_id is None:
-        found = ForceHostname.objects.filter(hostname=hostname).values_list("force_id", flat=True).first()
-        force_id = found or 0
-        cache.set(key, force_id, _CACHE_SECONDS)
-    return Force.objects.filter(pk=force_id).first() if force_id else None
+    force = cache.get(key)
+    if force is None:  # the force itself is cached (without its boundary): every request asks
+        force = Force.objects.filter(hostnames__hostname=hostname).first() or 0
+        cache.set(key, force, _CACHE_SECONDS)
+    return force or None
+
+
+def force_for_code(code: str) -> Force | None:
+    """The force whose public site is at /sites/<code>/: only a force with a site has one."""
+    key = f"online:code:{code}"
+    force = cache.get(key)
+    if force is None:
+        force = Force.objects.filter(code=code, hostnames__isnull=False).first() or 0
+        cache.set(key, force, _CACHE_SECONDS)
+    return force or None
 
 
 class PublicSiteMiddleware:
@@ -55,8 +64,8 @@ class PublicSiteMiddleware:
         code = kwargs.pop(PATH_PREFIX_KWARG, None)
         if code is None:
             return None
-        force = Force.objects.filter(code=code).first()
-        if force is None or not force.hostnames.exists():
+        force = force_for_code(code)
+        if force is None:
             raise Http404("No force has a public site with that code.")
         request.public_force = force  # type: ignore[attr-defined]
         request.public_path_prefix = True  # type: ignore[attr-defined]
