@@ -25,6 +25,7 @@ from bluelamp.pole.models import Person as PolePerson
 from tests.control.conftest import new_incident, take_call
 from tests.control.test_api import ID_PATHS as CONTROL_ID_PATHS
 from tests.dispatch.test_api import ID_PATHS as DISPATCH_ID_PATHS
+from tests.online.test_api import ID_PATHS as ONLINE_ID_PATHS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("london")]
 EVERY_STAFF_ROLE = (
@@ -136,9 +137,11 @@ API_RECORD_URLS: dict[str, Callable[[dict[str, object]], str]] = {
 
 
 # Checked, path by path with a request body, by the app's own isolation test.
-COVERED_BY_APP_TESTS = {"/api/v1/control" + path for _, path, _ in CONTROL_ID_PATHS} | {
-    "/api/v1/dispatch" + path for _, path, _ in DISPATCH_ID_PATHS
-}
+COVERED_BY_APP_TESTS = (
+    {"/api/v1/control" + path for _, path, _ in CONTROL_ID_PATHS}
+    | {"/api/v1/dispatch" + path for _, path, _ in DISPATCH_ID_PATHS}
+    | {"/api/v1/online" + path for _, path, _ in ONLINE_ID_PATHS}
+)
 
 
 def test_every_route_that_names_a_record_is_covered_here(client: Client) -> None:

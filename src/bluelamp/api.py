@@ -21,6 +21,7 @@ from bluelamp.core.errors import DomainError
 from bluelamp.core.models import Force
 from bluelamp.core.tokens import ApiTokenAuth
 from bluelamp.dispatch.api import router as dispatch_router
+from bluelamp.online.api import router as online_router
 from bluelamp.pole.api import router as pole_router
 
 logger = logging.getLogger(__name__)
@@ -104,6 +105,7 @@ api.add_router("/business", business_router, tags=["business"])
 api.add_router("/control", control_router, tags=["control"])
 api.add_router("/pole", pole_router, tags=["pole"])
 api.add_router("/dispatch", dispatch_router, tags=["dispatch"])
+api.add_router("/online", online_router, tags=["online"])
 
 
 def not_found(request: HttpRequest, path: str = "") -> JsonResponse:

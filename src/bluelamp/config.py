@@ -44,6 +44,8 @@ class Config:
     live_channel: str = "bluelamp_live"
     map_tile_url: str = ""
     map_tile_attribution: str = ""
+    notify_api_key: str = ""
+    notify_template_id: str = ""
 
     @property
     def production(self) -> bool:
@@ -81,6 +83,8 @@ def load(environ: Mapping[str, str] = os.environ) -> Config:
         live_channel=_live_channel(environ.get("BLUELAMP_LIVE_CHANNEL", "").strip() or "bluelamp_live"),
         map_tile_url=_tile_url(environ.get("BLUELAMP_MAP_TILE_URL", "").strip()),
         map_tile_attribution=environ.get("BLUELAMP_MAP_TILE_ATTRIBUTION", "").strip(),
+        notify_api_key=environ.get("NOTIFY_API_KEY", "").strip(),
+        notify_template_id=_notify_template(environ),
     )
 
 
@@ -108,6 +112,17 @@ def _tile_url(url: str) -> str:
             "(e.g. https://tiles.example.org/{z}/{x}/{y}.png)."
         )
     return url
+
+
+def _notify_template(environ: Mapping[str, str]) -> str:
+    """GOV.UK Notify sends the public's receipts when NOTIFY_API_KEY is set; it needs the template."""
+    template = environ.get("NOTIFY_TEMPLATE_ID", "").strip()
+    if environ.get("NOTIFY_API_KEY", "").strip() and not template:
+        raise ConfigError(
+            "NOTIFY_API_KEY is set, so GOV.UK Notify also needs NOTIFY_TEMPLATE_ID "
+            "(an email template with ((subject)) and ((body)))."
+        )
+    return template
 
 
 OIDC_REQUIRED = (

@@ -213,3 +213,13 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Single Online Home (bluelamp.online): receipts, evidence uploads and delivery.
+NOTIFY_API_KEY = CONFIG.notify_api_key  # GOV.UK Notify; empty: the local outbox (SentMessage table)
+NOTIFY_TEMPLATE_ID = CONFIG.notify_template_id
+ONLINE_EVIDENCE_DIR = BASE_DIR / "var" / "evidence"  # outside the web root; never served
+ONLINE_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+ONLINE_UPLOAD_MAX_FILES = 10
+ONLINE_VIRUS_SCANNER = ""  # dotted path of a callable(content: bytes) raising online.evidence.VirusFound
+ONLINE_SUBMIT_RATE = "10/m"  # reports sent per IP address
+ONLINE_DELIVERY_TIMEOUT_SECONDS = 10.0

@@ -45,6 +45,16 @@ def _public_hostnames() -> dict[str, int]:
     return found
 
 
+def force_for_code(code: str) -> Force | None:
+    """The force whose public site is at /sites/<code>/: only a force with a site has one."""
+    key = f"online:code:{code}"
+    force = cache.get(key)
+    if force is None:
+        force = Force.objects.filter(code=code, hostnames__isnull=False).first() or 0
+        cache.set(key, force, _CACHE_SECONDS)
+    return force or None
+
+
 class PublicSiteMiddleware:
     """Routes a force hostname to the public URLconf and names the force for every view."""
 
@@ -66,8 +76,8 @@ class PublicSiteMiddleware:
         code = kwargs.pop(PATH_PREFIX_KWARG, None)
         if code is None:
             return None
-        force = Force.objects.filter(code=code).first()
-        if force is None or not force.hostnames.exists():
+        force = force_for_code(code)
+        if force is None:
             raise Http404("No force has a public site with that code.")
         request.public_force = force  # type: ignore[attr-defined]
         request.public_path_prefix = True  # type: ignore[attr-defined]

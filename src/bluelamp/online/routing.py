@@ -1,0 +1,43 @@
+"""Which force a report goes to: the force that polices the place it is about."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bluelamp.core.errors import OutsideServiceArea
+from bluelamp.core.models import Force
+from bluelamp.core.selectors import locate
+
+
+@dataclass(frozen=True)
+class Route:
+    """``force`` receives the report; ``outcome`` says how it was decided:
+    ``here`` (the site's own force), ``other`` (another force on the platform polices the place),
+    ``outside`` (no force on the platform does) or ``not_onboarded`` (a force on the platform
+    polices it but does not take online reports: ``force`` names it, to tell the person)."""
+
+    outcome: str
+    force: Force | None
+    area_force_name: str = ""
+
+
+def onboarded(force: Force) -> bool:
+    destination = getattr(force, "report_destination", None)
+    return bool(destination and destination.enabled)
+
+
+def route(site_force: Force, location: dict[str, Any] | None) -> Route:
+    lat, lon = (location or {}).get("lat"), (location or {}).get("lon")
+    if lat is None or lon is None:
+        return Route("here", site_force)  # an address alone: the force whose site it is
+    try:
+        area = locate(lat=float(lat), lon=float(lon))
+    except OutsideServiceArea:
+        return Route("outside", None)
+    if area.force_code == site_force.code:
+        return Route("here", site_force)
+    force = Force.objects.select_related("report_destination").filter(code=area.force_code).first()
+    if force is None or not onboarded(force):
+        return Route("not_onboarded", force, area.force_name)
+    return Route("other", force, area.force_name)
