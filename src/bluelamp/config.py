@@ -39,6 +39,8 @@ class Config:
     idle_timeout_minutes: int
     redis_url: str
     oidc: dict[str, str]
+    # Where staff reach this installation; Wagtail puts it in links in its notification emails.
+    admin_base_url: str = "http://localhost:8000"
 
     @property
     def production(self) -> bool:
@@ -66,6 +68,7 @@ def load(environ: Mapping[str, str] = os.environ) -> Config:
         idle_timeout_minutes=_whole_number(environ, "BLUELAMP_IDLE_TIMEOUT_MINUTES", default=30, low=5, high=720),
         redis_url=_redis_url(environ.get("REDIS_URL", "").strip()),
         oidc=_oidc(environ),
+        admin_base_url=environ.get("BLUELAMP_BASE_URL", "").strip().rstrip("/") or "http://localhost:8000",
     )
 
 

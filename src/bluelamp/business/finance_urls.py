@@ -1,0 +1,2 @@
+app_name = "finance"
+urlpatterns: list[object] = []
