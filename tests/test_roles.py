@@ -20,6 +20,7 @@ PAGES = {
     "audit search": "/audit/",
     "roles": "/access/roles/",
     "API tokens": "/access/tokens/",
+    "platform charges": "/finance/charging/",
 }
 # Which pages each role may open; every other page must answer 403.
 ALLOWED = {
@@ -38,7 +39,7 @@ ALLOWED = {
     "commercial": set(),
     "device_manager": set(),
     "force_admin": {"roles", "API tokens"},
-    "national_admin": {"audit search", "roles", "API tokens"},
+    "national_admin": {"audit search", "roles", "API tokens", "platform charges"},
 }
 
 

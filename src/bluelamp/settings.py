@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "wagtail.snippets",
     "wagtail.users",
     "wagtail.images",
+    "wagtail.documents",  # the editor expects it (its API links to documents)
     "wagtail.search",
     "wagtail.admin",
     "wagtail",
