@@ -9,9 +9,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Locale, Page, Site
 
 from bluelamp.core.errors import InvalidInput
 from bluelamp.core.events import emit
@@ -66,6 +69,22 @@ def _check_branding(branding: dict[str, Any], where: str) -> None:
         raise InvalidInput(f"{where}: colour {colour!r} is not one of {', '.join(brand_colours())}.")
 
 
+def _root_page() -> Page:
+    """Wagtail's root page (made by its migrations; made again if the tables were emptied, as
+    tests that empty the database between runs do)."""
+    root = Page.get_first_root_node()
+    if root is None:
+        Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+        root = Page.add_root(
+            instance=Page(title="Root", slug="root", content_type=ContentType.objects.get_for_model(Page))
+        )
+    return root
+
+
+def _root_collection() -> Collection:
+    return Collection.get_first_root_node() or Collection.add_root(name="Root")
+
+
 def _add_child_once(parent: Page, page: Page) -> Page:
     existing = parent.get_children().filter(slug=page.slug).first()
     if existing is not None:
@@ -104,7 +123,7 @@ def onboard_public_site(
     home = ForceHomePage.objects.filter(force=force).first()
     created = home is None
     if home is None:
-        root = Page.get_first_root_node()
+        root = _root_page()
         home = ForceHomePage(
             title=branding.get("display_name") or force.name,
             slug=force.code,
@@ -152,7 +171,7 @@ def _force_editor_group(force: Force, home: ForceHomePage) -> Group:
     group = link.group
     for permission in _permissions("wagtailcore", FORCE_PAGE_PERMISSIONS):
         GroupPagePermission.objects.get_or_create(group=group, page=home, permission=permission)
-    root_collection = Collection.get_first_root_node()
+    root_collection = _root_collection()
     collection = root_collection.get_children().filter(name=force.name).first()
     if collection is None:
         collection = root_collection.add_child(name=force.name)
@@ -171,12 +190,12 @@ def ensure_national_editor_group() -> Group:
         group, _ = Group.objects.get_or_create(name=NATIONAL_GROUP_NAME)
         link = EditorGroup.objects.create(group=group, force=None)
     group = link.group
-    root = Page.get_first_root_node()
+    root = _root_page()
     for permission in _permissions("wagtailcore", NATIONAL_PAGE_PERMISSIONS):
         GroupPagePermission.objects.get_or_create(group=group, page=root, permission=permission)
     for permission in _permissions("wagtailimages", IMAGE_PERMISSIONS):
         GroupCollectionPermission.objects.get_or_create(
-            group=group, collection=Collection.get_first_root_node(), permission=permission
+            group=group, collection=_root_collection(), permission=permission
         )
     return group
 
