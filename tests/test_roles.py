@@ -21,6 +21,7 @@ PAGES = {
     "roles": "/access/roles/",
     "API tokens": "/access/tokens/",
     "command view": "/control/command/",
+    "platform charges": "/finance/charging/",
 }
 # Which pages each role may open; every other page must answer 403.
 ALLOWED = {
@@ -40,7 +41,7 @@ ALLOWED = {
     "commercial": set(),
     "device_manager": set(),
     "force_admin": {"roles", "API tokens"},
-    "national_admin": {"audit search", "roles", "API tokens"},
+    "national_admin": {"audit search", "roles", "API tokens", "platform charges"},
 }
 
 

@@ -46,6 +46,8 @@ class Config:
     map_tile_attribution: str = ""
     notify_api_key: str = ""
     notify_template_id: str = ""
+    # Where staff reach this installation; Wagtail puts it in links in its notification emails.
+    admin_base_url: str = "http://localhost:8000"
 
     @property
     def production(self) -> bool:
@@ -85,6 +87,7 @@ def load(environ: Mapping[str, str] = os.environ) -> Config:
         map_tile_attribution=environ.get("BLUELAMP_MAP_TILE_ATTRIBUTION", "").strip(),
         notify_api_key=environ.get("NOTIFY_API_KEY", "").strip(),
         notify_template_id=_notify_template(environ),
+        admin_base_url=environ.get("BLUELAMP_BASE_URL", "").strip().rstrip("/") or "http://localhost:8000",
     )
 
 

@@ -28,6 +28,19 @@ INSTALLED_APPS = [
     "bluelamp.dispatch",
     "bluelamp.pole",
     "bluelamp.online",
+    "bluelamp.online.cms",
+    # Wagtail: force websites and national content (ADR 0006).
+    "wagtail.contrib.settings",
+    "wagtail.contrib.routable_page",
+    "wagtail.snippets",
+    "wagtail.users",
+    "wagtail.images",
+    "wagtail.documents",  # the editor expects it (its API links to documents)
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -153,6 +166,20 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
+
+# Uploads (Wagtail images such as force logos) live under BLUELAMP_HOME, never in the repository.
+MEDIA_ROOT = BASE_DIR / "var" / "media"
+MEDIA_URL = "/media/"
+
+# Wagtail (force websites, ADR 0006): the editor is at /cms/ on the staff host; staff sign in
+# through our own sign-in page, so sign-in protection and SSO apply to editors too.
+WAGTAIL_SITE_NAME = "bluelamp force websites"
+WAGTAILADMIN_BASE_URL = CONFIG.admin_base_url
+WAGTAILADMIN_LOGIN_URL = "login"
+WAGTAIL_ENABLE_UPDATE_CHECK = False  # no calls home from a police network
+WAGTAIL_ALLOW_UNICODE_SLUGS = False
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 5 * 1024 * 1024
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"

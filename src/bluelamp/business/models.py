@@ -143,3 +143,65 @@ class Authorisation(models.Model):
     def __str__(self) -> str:
         until = self.valid_until.isoformat() if self.valid_until else "no expiry"
         return f"{self.skill.code} {self.valid_from.isoformat()} to {until}"
+
+
+# Charging for the shared online platform (PCD 451) -----------------------------------------
+
+
+class PlatformCost(models.Model):
+    """The online platform's running cost for a financial year (2026 = 1 April 2026 to 31 March
+    2027), which the forces on it share (see charging.py and data/charging.json)."""
+
+    financial_year = models.PositiveSmallIntegerField(unique=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-financial_year"]
+        permissions = [("manage_charging", "Record platform costs and see every force's contribution")]
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="platform_cost_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.financial_year}/{(self.financial_year + 1) % 100:02d}: £{self.amount:,}"
+
+
+class ForceMetrics(models.Model):
+    """A force's officer numbers and the population it polices, for one financial year."""
+
+    force = models.ForeignKey("core.Force", on_delete=models.CASCADE, related_name="+")
+    financial_year = models.PositiveSmallIntegerField()
+    officers = models.PositiveIntegerField()
+    population = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["financial_year", "force"]
+        verbose_name_plural = "force metrics"
+        constraints = [
+            models.UniqueConstraint(fields=["force", "financial_year"], name="force_metrics_once_a_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.force} {self.financial_year}"
+
+
+class PlatformMembership(models.Model):
+    """A force on the shared platform from ``joined_on`` until ``left_on`` (if it has left).
+    A force is charged for a financial year when it is a member on 1 April of that year."""
+
+    force = models.ForeignKey("core.Force", on_delete=models.CASCADE, related_name="+")
+    joined_on = models.DateField()
+    left_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["force", "joined_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gt=F("joined_on")), name="membership_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.force} from {self.joined_on}"

@@ -12,11 +12,27 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from bluelamp.business.models import Authorisation, Person, Skill, Unit
+from bluelamp.business.charging import (
+    ChargingResult,
+    Contribution,
+    Formula,
+    calculate_contributions,
+    formula_for,
+    year_start,
+)
+from bluelamp.business.models import (
+    Authorisation,
+    ForceMetrics,
+    Person,
+    PlatformCost,
+    PlatformMembership,
+    Skill,
+    Unit,
+)
 from bluelamp.core import audit
-from bluelamp.core.access import Actor, get_scoped, scoped
+from bluelamp.core.access import Actor, get_scoped, require, scoped
 from bluelamp.core.errors import InvalidInput, NotFound
-from bluelamp.core.models import Bcu, with_related
+from bluelamp.core.models import Bcu, Force, with_related
 
 VIEW_PERSON = "business.view_person"
 VIEW_AUTHORISATION = "business.view_authorisation"
@@ -194,3 +210,90 @@ def units(*, actor: Actor, permission: str = "business.view_unit") -> QuerySet[U
 
 def bcus(*, actor: Actor, permission: str = VIEW_PERSON) -> QuerySet[Bcu]:
     return scoped(Bcu.objects.all(), actor, permission=permission)
+
+
+# Charging for the shared online platform (PCD 451) -----------------------------------------
+
+MANAGE_CHARGING = "business.manage_charging"
+
+
+@dataclass(frozen=True)
+class ChargeLine:
+    force: Force
+    officers: int
+    population: int
+    figures_year: int | None  # the year the figures are from (None: no figures recorded)
+    contribution: Contribution
+
+
+@dataclass(frozen=True)
+class ChargingYear:
+    financial_year: int
+    cost: PlatformCost | None
+    formula: Formula | None
+    result: ChargingResult | None
+    lines: list[ChargeLine]
+    problem: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.financial_year}/{(self.financial_year + 1) % 100:02d}"
+
+
+def members_on(day: dt.date) -> list[Force]:
+    """Forces on the platform on ``day``."""
+    active = PlatformMembership.objects.filter(joined_on__lte=day).filter(Q(left_on__isnull=True) | Q(left_on__gt=day))
+    return list(Force.objects.filter(pk__in=active.values("force_id")).order_by("name"))
+
+
+def _latest_metrics(forces: list[Force], financial_year: int) -> dict[int, ForceMetrics]:
+    latest: dict[int, ForceMetrics] = {}
+    rows = ForceMetrics.objects.filter(force__in=forces, financial_year__lte=financial_year).order_by("financial_year")
+    for row in rows:
+        latest[row.force_id] = row  # later years overwrite earlier ones
+    return latest
+
+
+def charging_year(actor: Actor, *, financial_year: int) -> ChargingYear:
+    """Every charged force's contribution for the year, from the members on 1 April, their latest
+    figures, the recorded platform cost and the formula in force. National: no force scoping, but
+    only holders of ``business.manage_charging`` (national administrators) may see it."""
+    require(actor, MANAGE_CHARGING)
+    cost = PlatformCost.objects.filter(financial_year=financial_year).first()
+    formula = formula_for(financial_year)
+    forces = members_on(year_start(financial_year))
+    if formula is None:
+        return ChargingYear(financial_year, cost, None, None, [], "No charging formula is in force for this year.")
+    if cost is None:
+        return ChargingYear(financial_year, None, formula, None, [], "No platform cost is recorded for this year.")
+    metrics = _latest_metrics(forces, financial_year)
+    figures = [
+        formula.figures(
+            force.code,
+            officers=metrics[force.pk].officers if force.pk in metrics else 0,
+            population=metrics[force.pk].population if force.pk in metrics else 0,
+        )
+        for force in forces
+    ]
+    result = calculate_contributions(total=cost.amount, forces=figures, shares=formula.shares)
+    paid = result.by_code()
+    lines = [
+        ChargeLine(
+            force=force,
+            officers=figure.officers,
+            population=figure.population,
+            figures_year=metrics[force.pk].financial_year if force.pk in metrics else None,
+            contribution=paid[force.code],
+        )
+        for force, figure in zip(forces, figures, strict=True)
+    ]
+    return ChargingYear(financial_year, cost, formula, result, lines)
+
+
+def charge_for_force(actor: Actor, *, financial_year: int, force_code: str) -> tuple[ChargingYear, ChargeLine]:
+    """One force's line of the year's charges (for its statement); NotFound if it is not charged."""
+    year = charging_year(actor, financial_year=financial_year)
+    for line in year.lines:
+        if line.force.code == force_code:
+            return year, line
+    raise NotFound(f"No force with code {force_code!r} is charged for {year.label}.")

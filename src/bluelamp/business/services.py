@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import logging
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -15,13 +16,22 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from bluelamp.business import workforce_csv
-from bluelamp.business.models import Authorisation, Person, Post, Skill, Unit
+from bluelamp.business.models import (
+    Authorisation,
+    ForceMetrics,
+    Person,
+    PlatformCost,
+    PlatformMembership,
+    Post,
+    Skill,
+    Unit,
+)
 from bluelamp.business.workforce_csv import RowError, WorkforceImportRejected, WorkforceRow
 from bluelamp.core import audit
 from bluelamp.core.access import Actor, require
 from bluelamp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bluelamp.core.events import emit
-from bluelamp.core.models import Bcu, Force
+from bluelamp.core.models import Bcu, Force, User
 
 __all__ = ["ImportResult", "RowError", "WorkforceImportRejected"]
 
@@ -488,3 +498,81 @@ class _WorkforceWriter:
             Authorisation.objects.filter(pk__in=to_remove[start : start + BATCH]).delete()
         Authorisation.objects.bulk_update(to_end, ["valid_until"], batch_size=BATCH)
         return len(to_end) + len(to_remove)
+
+
+# Charging for the shared online platform (PCD 451) -----------------------------------------
+# National figures, not personal data: each change emits an event; no audit entry is needed.
+
+MANAGE_CHARGING = "business.manage_charging"
+
+
+def _check_year(financial_year: int) -> None:
+    if not 2000 <= financial_year <= 2100:
+        raise InvalidInput("Enter a financial year between 2000 and 2100, e.g. 2026 for 2026/27.")
+
+
+@transaction.atomic
+def record_platform_cost(*, actor: Actor, financial_year: int, amount: Decimal) -> PlatformCost:
+    """Set the platform's running cost for a financial year (replacing any earlier figure)."""
+    require(actor, MANAGE_CHARGING)
+    _check_year(financial_year)
+    if amount < 0:
+        raise InvalidInput("The platform cost cannot be negative.")
+    cost, created = PlatformCost.objects.update_or_create(
+        financial_year=financial_year,
+        defaults={"amount": amount, "recorded_by": actor if isinstance(actor, User) else None},
+    )
+    emit("business.charging.cost_recorded", financial_year=financial_year, amount=str(amount), created=created)
+    return cost
+
+
+@transaction.atomic
+def record_force_metrics(
+    *, actor: Actor, force: Force, financial_year: int, officers: int, population: int
+) -> ForceMetrics:
+    """A force's officer numbers and population for a year, as the charging formula uses them."""
+    require(actor, MANAGE_CHARGING)
+    _check_year(financial_year)
+    if officers < 0 or population < 0:
+        raise InvalidInput("Officer numbers and population cannot be negative.")
+    metrics, _ = ForceMetrics.objects.update_or_create(
+        force=force, financial_year=financial_year, defaults={"officers": officers, "population": population}
+    )
+    emit(
+        "business.charging.metrics_recorded",
+        force=force,
+        financial_year=financial_year,
+        officers=officers,
+        population=population,
+    )
+    return metrics
+
+
+@transaction.atomic
+def join_platform(*, actor: Actor, force: Force, joined_on: dt.date) -> PlatformMembership:
+    """A force joins the shared platform (and shares its cost from the next 1 April on which it
+    is a member)."""
+    require(actor, MANAGE_CHARGING)
+    open_membership = PlatformMembership.objects.filter(force=force, left_on__isnull=True).first()
+    if open_membership is not None:
+        raise Conflict(f"{force.name} is already on the platform (since {open_membership.joined_on:%-d %B %Y}).")
+    if PlatformMembership.objects.filter(force=force, left_on__gt=joined_on).exists():
+        raise Conflict(f"{force.name} was still on the platform on {joined_on:%-d %B %Y}.")
+    membership = PlatformMembership.objects.create(force=force, joined_on=joined_on)
+    emit("business.charging.force_joined", force=force, joined_on=joined_on.isoformat())
+    return membership
+
+
+@transaction.atomic
+def leave_platform(*, actor: Actor, force: Force, left_on: dt.date) -> PlatformMembership:
+    """A force leaves the shared platform; it is not charged for years starting after it left."""
+    require(actor, MANAGE_CHARGING)
+    membership = PlatformMembership.objects.select_for_update().filter(force=force, left_on__isnull=True).first()
+    if membership is None:
+        raise NotFound(f"{force.name} is not on the platform.")
+    if left_on <= membership.joined_on:
+        raise InvalidInput(f"{force.name} joined on {membership.joined_on:%-d %B %Y}: it must leave after that.")
+    membership.left_on = left_on
+    membership.save(update_fields=["left_on"])
+    emit("business.charging.force_left", force=force, left_on=left_on.isoformat())
+    return membership

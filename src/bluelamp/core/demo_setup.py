@@ -6,16 +6,19 @@ import json
 
 from django.db import transaction
 
+from bluelamp.business.charging_demo import load_example_charging
 from bluelamp.business.demo import load_example_workforce
 from bluelamp.core import services
 from bluelamp.core.models import Force, Role, User
+from bluelamp.online.cms.demo import seed_demo_sites
 
 DEMO_PASSWORD = "bluelamp-demo-only"  # noqa: S105 - printed on screen; the demo refuses production
-DEMO_FORCES = ("met", "city")
+DEMO_FORCES = ("met", "city", "thamesvalley", "hampshire")
 
 
 def load_reference_data() -> None:
     services.load_geography()
+    seed_demo_sites()  # the four demo force websites (and the two forces without a boundary)
     for force in Force.objects.filter(code__in=DEMO_FORCES):
         services.seed_roles(force=force)
 
@@ -36,10 +39,12 @@ def create_sign_ins() -> list[tuple[str, str]]:
     wanted += [
         ("city-hr", city, "hr", "City of London Police: HR"),
         ("city-auditor", city, "auditor", "City of London Police: Auditor"),
+        ("city-content-editor", city, "content_editor", "City of London Police: Content editor"),
     ]
     for username, force, role_code, description in wanted:
         _demo_account(username, force, role_code, description)
     load_example_workforce(actor=User.objects.get(username="met-hr"))
+    load_example_charging(actor=User.objects.get(username="met-national-admin"))
     return [(username, description) for username, _, _, description in wanted]
 
 

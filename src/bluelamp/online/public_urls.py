@@ -9,4 +9,5 @@ urlpatterns = [
     path("healthz", core_views.healthz),
     path("accessibility", core_views.accessibility, name="accessibility"),
     path("", include("bluelamp.online.urls")),
+    path("", include("bluelamp.online.cms.urls")),  # force's Wagtail pages: a catch-all, keep last
 ]

@@ -1,0 +1,5 @@
+from wagtail.snippets.models import register_snippet
+
+from bluelamp.online.cms.models import NationalAdvice
+
+register_snippet(NationalAdvice)
