@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "bluelamp.pole",
     "bluelamp.online",
     "bluelamp.online.cms",
+    "bluelamp.demo",
     # Wagtail: force websites and national content (ADR 0006).
     "wagtail.contrib.settings",
     "wagtail.contrib.routable_page",

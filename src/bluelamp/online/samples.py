@@ -3,6 +3,8 @@ journey end to end in tests, benchmarks and demos without knowing its questions 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 from bluelamp.online.catalogue import Question
@@ -45,3 +47,53 @@ def sample_post(
     if kind == "evidence":
         return {}
     return {"answer": f"Answer to {question.label.lower()}"}
+
+
+def walk_journey(
+    client: Any,
+    base: str,
+    slug: str,
+    *,
+    place: tuple[float, float] | None = None,
+    choose: dict[str, str] | None = None,
+    timed: Callable[[str, str, dict[str, Any] | None], Any] | None = None,
+) -> str:
+    """Complete journey ``slug`` through the public pages under ``base`` (e.g. /sites/met/report/)
+    with a Django test client, as a person's browser would, and return the report's reference.
+    ``timed`` (method, url, data) -> response lets a benchmark time each request."""
+    from bluelamp.online.catalogue import catalogue
+
+    journey = catalogue().journey(slug)
+    if journey is None:
+        raise ValueError(f"No journey {slug!r} in the catalogue.")
+
+    def send(method: str, url: str, data: dict[str, Any] | None = None) -> Any:
+        response = (
+            timed(method, url, data)
+            if timed
+            else (client.get(url) if method == "get" else client.post(url, data or {}))
+        )
+        if response.status_code not in (200, 302):
+            raise RuntimeError(f"{method.upper()} {url} answered {response.status_code}")
+        return response
+
+    send("get", f"{base}{slug}/")
+    url = send("post", f"{base}{slug}/", {"danger": "no"})["Location"]
+    while not url.endswith("/check/"):
+        question = journey.question(url.rstrip("/").rsplit("/", 1)[-1])
+        if question is None:
+            raise RuntimeError(f"The journey went to {url}, which is not one of its questions.")
+        send("get", url)
+        url = send("post", url, sample_post(question, choose={"injured": "no", **(choose or {})}, place=place))[
+            "Location"
+        ]
+    page = send("get", url).content.decode()
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page)
+    if key is None:
+        raise RuntimeError("The check-your-answers page has no idempotency key.")
+    done = send("post", url, {"idempotency_key": key.group(1)})["Location"]
+    confirmation = send("get", done).content.decode()
+    reference = re.search(r"\b[A-Z]{2,32}-\d{8}-[0-9A-Z]{6}\b", confirmation)
+    if reference is None:
+        raise RuntimeError("The confirmation page shows no reference.")
+    return reference.group(0)

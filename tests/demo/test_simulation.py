@@ -1,0 +1,90 @@
+"""The demo's London: the same seed gives the same scenario, and a simulated hour of the Met at
+high speed leaves the platform consistent."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bluelamp.control import integrity, selectors
+from bluelamp.control.models import Assignment, Contact, Incident, Resource
+from bluelamp.core import demo_setup
+from bluelamp.demo import scenario
+from bluelamp.demo.simulator import Settings, Simulator
+from bluelamp.dispatch.models import UnitPosition
+from bluelamp.online.demo import seed_demo
+
+BCUS = ["CE", "CN", "CS", "CW"]
+TODAY = dt.date(2026, 11, 22)
+
+
+def test_the_same_seed_plans_the_same_scenario_and_another_seed_another() -> None:
+    first = scenario.plan(seed=7, units=120, bcu_codes=BCUS, today=TODAY)
+    again = scenario.plan(seed=7, units=120, bcu_codes=BCUS, today=TODAY)
+    other = scenario.plan(seed=8, units=120, bcu_codes=BCUS, today=TODAY)
+    assert first == again
+    assert first.workforce_rows != other.workforce_rows
+    assert len(first.units) == 120
+    assert len({unit.call_sign for unit in first.units}) == 120
+
+
+def test_units_come_in_realistic_proportions_with_the_crews_their_type_needs() -> None:
+    planned = scenario.plan(seed=7, units=1000, bcu_codes=BCUS, today=TODAY)
+    kinds = {kind: sum(unit.unit_type == kind for unit in planned.units) for kind in scenario.spec()["units"]["mix"]}
+    assert kinds["IRV"] == 500
+    assert kinds["ARV"] == 30
+    assert sum(kinds.values()) == 1000
+    by_staff = {row["staff_number"]: row for row in planned.workforce_rows}
+    arv = next(unit for unit in planned.units if unit.unit_type == "ARV")
+    assert len(arv.crew) == 2
+    assert all("AFO:" in by_staff[number]["skills"] for number in arv.crew)
+    expiring = [
+        row
+        for row in planned.workforce_rows
+        if any(TODAY.isoformat() < part.rsplit(":", 1)[-1] < "2026-12-21" for part in row["skills"].split(";") if part)
+    ]
+    assert expiring, "some authorisations are about to expire, so the HR screens have something to show"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_simulated_hour_leaves_every_record_consistent() -> None:
+    demo_setup.load_reference_data()
+    demo_setup.create_sign_ins()
+    seed_demo()
+    built = scenario.build(seed=11, units=60)
+    assert Resource.objects.filter(force__code="met").count() == 60 == built.units
+    hour = dt.timedelta(hours=1)  # run fast, the clock starts an hour ago: no position from the future
+    simulator = Simulator(Settings(seed=11, speed=3600, duration=hour, human_share=0.0, load_factor=0.5))
+    simulator.advance_to(simulator.started + hour)
+    # No unit is in two places: a unit at a scene is there, not driving anywhere else.
+    at_scene = Assignment.objects.filter(state="at_scene").select_related("incident")
+    assert at_scene.exists()
+    for assignment in at_scene:
+        assert assignment.unit_id not in simulator.trips
+        where = simulator.positions[assignment.unit_id]
+        assert selectors.haversine_metres(*where, assignment.incident.lat, assignment.incident.lon) < 1
+    simulator.stop_arrivals()
+    simulator.advance_to(simulator.started + dt.timedelta(days=2))  # everything under way ends
+
+    stats = simulator.stats
+    assert sum(stats.contacts.values()) > 100
+    assert stats.contacts["online"] > 0
+    assert stats.contacts["anpr"] > 0
+    assert stats.dispatched > 0
+    assert stats.arrivals > 0
+    assert stats.avl_sent > 0
+    # Every contact was resolved, linked, or made into an incident.
+    assert not Contact.objects.filter(outcome=Contact.Outcome.OPEN).exists()
+    # Every unit went back to work: nothing is left assigned, and every unit's latest position is known.
+    assert not Assignment.objects.exclude(state="cleared").exists()
+    assert UnitPosition.objects.filter(unit__force__code="met").count() == 60
+    # Every incident's log chain verifies.
+    report = integrity.verify_logs()
+    assert report.first_broken is None
+    assert report.reason == ""
+    assert report.incidents >= sum(stats.incidents.values())
+    # Response times are computed for every incident a unit reached.
+    attended = Incident.objects.filter(first_arrived_at__isnull=False)
+    assert attended.count() == len({a.incident_id for a in Assignment.objects.exclude(at_scene_at=None)})
+    assert all(selectors.response_time(incident).attended_after is not None for incident in attended)
