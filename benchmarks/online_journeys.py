@@ -117,13 +117,84 @@ def run(database_label: str = "SQLite") -> list[Any]:
     return results
 
 
+GOAL = 100  # completed journeys per second (issue 7)
+
+
+def fresh_postgres_database(url: str, name: str = "bluelamp_bench_online") -> str | None:
+    """A new empty database next to the one in ``url`` (its own name: other benchmarks may run
+    at the same time), or None if PostgreSQL cannot be reached."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=5) as connection:
+            connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            connection.execute(f"CREATE DATABASE {name}")
+    except psycopg.OperationalError:
+        return None
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def section() -> str:
+    """A Markdown section for benchmarks/run.py: SQLite and PostgreSQL, each in a fresh process
+    (Django is set up once per process). PostgreSQL: BLUELAMP_BENCH_DATABASE_URL as for the HTTP
+    benchmark; not measured when unreachable."""
+    import json
+    import subprocess
+
+    postgres_url = os.environ.get("BLUELAMP_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    lines = [
+        "",
+        "## Online report journeys through the real views (Django test client, one at a time)",
+        "",
+        f"Goal: at least {GOAL} completed journeys/s. A journey is every page a person opens and sends,",
+        "from the danger check to the confirmation. Baseline: GET /healthz on the same client.",
+        "",
+        "| database | journey | requests each | journeys/s | page p99 ms | /healthz per s | /healthz p99 ms "
+        "| goal met |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for label, url in (("SQLite", ""), ("PostgreSQL", fresh_postgres_database(postgres_url))):
+        if url is None:
+            lines.append(f"| PostgreSQL at {postgres_url} unreachable: not measured | | | | | | | no |")
+            continue
+        done = subprocess.run(
+            [sys.executable, "-m", "benchmarks.online_journeys", "--json", "--database-url", url],
+            cwd=ROOT, capture_output=True, text=True, check=True, timeout=3600,
+        )  # fmt: skip
+        for row in json.loads(done.stdout.strip().splitlines()[-1]):
+            met = "yes" if row["rate"] >= GOAL else "no"
+            lines.append(
+                f"| {label} | {row['journey']} | {row['requests']} | {row['rate']:,.1f} | {row['p99_ms']:,.1f} "
+                f"| {row['baseline_rate']:,.0f} | {row['baseline_p99_ms']:,.1f} | {met} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
+    import json
+
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--json", action="store_true", help="One JSON line of figures (for section()).")
     args = parser.parse_args()
     setup(args.database_url or None)
     label = "PostgreSQL" if args.database_url.startswith("postgres") else "SQLite"
-    for r in run(label):
+    results = run(label)
+    if args.json:
+        rows = [
+            {
+                "journey": r.name.split("'")[1],
+                "requests": int(r.name.split("; ")[1].split()[0]),
+                "rate": r.candidate_rate,
+                "p99_ms": r.candidate_p99_us / 1000,
+                "baseline_rate": r.baseline_rate,
+                "baseline_p99_ms": r.baseline_p99_us / 1000,
+            }
+            for r in results
+        ]
+        print(json.dumps(rows))
+        return
+    for r in results:
         print(
             f"{r.name}: {r.candidate_rate:,.1f} journeys/s, page p99 {r.candidate_p99_us / 1000:,.1f} ms "
             f"(baseline {r.baseline}: {r.baseline_rate:,.0f}/s, p99 {r.baseline_p99_us / 1000:,.2f} ms)"

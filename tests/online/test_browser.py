@@ -73,6 +73,7 @@ def walk(page: Page, base: str, slug: str, choose: dict[str, str] | None = None,
         question = journey.question(path.rstrip("/").rsplit("/", 1)[-1])
         assert question is not None, page.url
         expect(page.locator(".govuk-exit-this-page")).to_be_visible()
+        expect(page.locator(".govuk-exit-this-page__indicator")).to_have_count(1)  # its script ran
         accessible(page, f"{slug}: {question.id}")
         if question.required and question.type not in SEEN_ERRORS and question.type != "evidence":
             SEEN_ERRORS.add(question.type)
