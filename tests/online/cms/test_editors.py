@@ -104,3 +104,11 @@ def test_national_advice_written_once_shows_on_every_force_site(
         page = client.get("/national-advice/stay-safe-online/", HTTP_HOST=host)
         assert page.status_code == 200
         assert "Use three words." in page.content.decode()
+
+
+def test_a_met_editor_may_add_news_to_the_met_site_only(client: Client, sites: dict[str, ForceHomePage]) -> None:
+    client.force_login(editor("met-editor", "met", "content_editor"))
+    met_news = sites["met"].get_children().get(slug="news")
+    city_news = sites["city"].get_children().get(slug="news")
+    assert client.get(f"/cms/pages/add/online_cms/newspage/{met_news.pk}/").status_code == 200
+    assert client.get(f"/cms/pages/add/online_cms/newspage/{city_news.pk}/").status_code in {302, 403}

@@ -88,3 +88,11 @@ def test_staff_host_root_is_not_a_force_site(client: Client, sites: dict[str, Fo
     response = client.get("/")
     assert response.status_code in {200, 302}
     assert "Latest news and appeals" not in response.content.decode()
+
+
+def test_rich_text_links_to_pages_follow_the_visitors_form(client: Client, sites: dict[str, ForceHomePage]) -> None:
+    contact = sites["met"].get_children().get(slug="contact").specific
+    contact.body = f'<p>See <a linktype="page" id="{sites["met"].get_children().get(slug="news").pk}">our news</a>.</p>'
+    contact.save()
+    assert 'href="/sites/met/news/"' in client.get("/sites/met/contact/").content.decode()
+    assert 'href="/news/"' in client.get("/contact/", HTTP_HOST="met.localhost").content.decode()

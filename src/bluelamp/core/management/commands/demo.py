@@ -42,5 +42,7 @@ class Command(BaseCommand):
         console.print(f"Sign in:    {base}/sign-in/")
         console.print(f"API docs:   {base}/api/v1/docs")
         console.print(f"Admin:      {base}/admin/")
+        console.print(f"Force sites: http://met.localhost:{port}/ (also cityoflondon, thamesvalley, hampshire)")
+        console.print(f"             or {base}/sites/met/; edit them at {base}/cms/")
         if not no_serve:
             call_command("serve", host=host, port=port)
