@@ -15,7 +15,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: demo test test-sqlite test-postgres lint format bench clean setup chromium
 
 demo: setup
-	$(BIN)/bluelamp demo
+	$(BIN)/bluelamp demo --simulate
 
 test: setup chromium
 	$(MAKE) --no-print-directory test-sqlite

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bluelamp.business import services as hr
+from bluelamp.business import workforce_csv
 from bluelamp.business.demo import EXAMPLE_WORKFORCE
 from bluelamp.business.models import Person
 from bluelamp.control import resources, rules
@@ -35,18 +36,6 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 SCENARIO_FILE = DATA_DIR / "scenario.json"
 CRIME_POINTS_FILE = DATA_DIR / "street-crime-points.csv"
 STAFF_NUMBER_START = 300_000  # clear of the example workforce's numbers
-CSV_COLUMNS = [
-    "staff_number",
-    "warrant_number",
-    "first_name",
-    "last_name",
-    "rank_or_grade",
-    "unit_code",
-    "bcu_code",
-    "line_manager_staff_number",
-    "post_number",
-    "skills",
-]
 # The simulator's own accounts: its work shows under these names in every log and audit entry.
 BOTS = {
     "sim-call-handler": ("call_handler", "Simulated call handler"),
@@ -181,7 +170,7 @@ def _person_row(
 def _workforce_csv(rows: list[dict[str, str]]) -> bytes:
     """The example workforce and the planned people, as one HR extract."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=workforce_csv.COLUMNS, lineterminator="\n")
     writer.writeheader()
     with EXAMPLE_WORKFORCE.open(encoding="utf-8", newline="") as file:
         writer.writerows(csv.DictReader(file))

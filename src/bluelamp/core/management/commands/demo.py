@@ -1,4 +1,5 @@
-"""`bluelamp demo`: set up a demonstration platform (never in production) and serve it."""
+"""`bluelamp demo`: set up a demonstration platform (never in production) and serve it, with
+London moving in it when asked (`--simulate`, as `make demo` does)."""
 
 from __future__ import annotations
 
@@ -14,23 +15,42 @@ from bluelamp.core import demo_setup
 
 
 class Command(BaseCommand):
-    help = "Create the demo forces, London geography and sign-ins, print them, and serve the platform."
+    help = "Create the demo forces, London, sign-ins and units, print the sign-ins, and serve the platform."
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-serve", action="store_true", help="set up and print the sign-ins, then stop")
+        parser.add_argument("--simulate", action="store_true", help="run the live simulation while serving")
+        parser.add_argument("--units", type=int, default=None, help="units in the Met (default: the scenario's)")
+        parser.add_argument("--seed", type=int, default=4711, help="the same seed gives the same scenario")
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
 
-    def handle(self, *args: Any, no_serve: bool, host: str, port: int, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        no_serve: bool,
+        simulate: bool,
+        units: int | None,
+        seed: int,
+        host: str,
+        port: int,
+        **options: Any,
+    ) -> None:
+        from bluelamp.demo import scenario
+
         if settings.BLUELAMP_ENV == "production":
             raise CommandError("The demo creates well-known sign-ins, so it never runs with BLUELAMP_ENV=production.")
         console = Console()
         with console.status("Preparing the database…"):
             call_command("migrate", interactive=False, verbosity=0)
-        with console.status("Loading forces and London geography…"):
+        with console.status("Loading forces, London geography and the force websites…"):
             demo_setup.load_reference_data()
         sign_ins = demo_setup.create_sign_ins()
+        units = units or scenario.spec()["units"]["default_count"]
+        with console.status(f"Building the scenario (seed {seed}): workforce and {units:,} units…") as status:
+            built = scenario.build(seed=seed, units=units, report=lambda text: status.update(text))
+            scenario.start_operation()
         base = f"http://{host}:{port}"
         table = Table(title="Demo sign-ins (password for all: " + demo_setup.DEMO_PASSWORD + ")", title_justify="left")
         table.add_column("user name")
@@ -38,11 +58,21 @@ class Command(BaseCommand):
         for username, description in sign_ins:
             table.add_row(username, description)
         console.print(table)
-        console.print(f"Home:       {base}/")
-        console.print(f"Sign in:    {base}/sign-in/")
-        console.print(f"API docs:   {base}/api/v1/docs")
-        console.print(f"Admin:      {base}/admin/")
+        console.print(
+            f"The Met has {built.units:,} units ({built.on_duty:,} on duty) crewed by {built.people:,} people."
+        )
+        console.print(f"Home:        {base}/")
+        console.print(f"Sign in:     {base}/sign-in/   (try met-dispatcher, then open the map and the command view)")
+        console.print(f"Control:     {base}/control/incidents/   {base}/control/map/   {base}/control/command/")
         console.print(f"Force sites: http://met.localhost:{port}/ (also cityoflondon, thamesvalley, hampshire)")
-        console.print(f"             or {base}/sites/met/; edit them at {base}/cms/")
-        if not no_serve:
-            call_command("serve", host=host, port=port)
+        console.print(f"             or {base}/sites/met/; report online at {base}/sites/met/report/")
+        console.print(f"Edit sites:  {base}/cms/   API docs: {base}/api/v1/docs   Admin: {base}/admin/")
+        if no_serve:
+            return
+        if simulate:
+            from bluelamp.demo.background import simulate_in_background
+            from bluelamp.demo.simulator import Settings
+
+            simulate_in_background(Settings(seed=seed))
+            console.print("Simulation running: calls, online reports and units moving in real time (Ctrl-C stops all).")
+        call_command("serve", host=host, port=port)
