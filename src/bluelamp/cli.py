@@ -20,7 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("serve", "Serve the platform over ASGI (uvicorn); refuses unsafe production settings."),
     "migrate": ("migrate", "Create or update the database tables."),
     "demo": ("demo", "Set up the demo (forces, London, sign-ins, units) and serve it; --simulate brings it to life."),
-    "simulate": ("simulate", "Run calls, reports, dispatch and moving units through the platform (--speed, --duration)."),
+    "simulate": ("simulate", "Run calls, reports, dispatch and moving units through the platform (--speed 60)."),
     "check": ("platform_check", "Check configuration, database, migrations and assets; explain each problem."),
     "load-geography": ("load_geography", "Load force areas, BCUs and boroughs from GeoJSON (London by default)."),
     "locate": ("locate", "Say which force, BCU and borough a point is in (lat/lon or British National Grid)."),
