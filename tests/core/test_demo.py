@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -45,7 +46,7 @@ def test_demo_serves_the_platform_and_prints_the_sign_ins(tmp_path: Path) -> Non
     environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "BLUELAMP_ENV"}}
     environment.update({"BLUELAMP_HOME": str(tmp_path), "COLUMNS": "200"})
     server = subprocess.Popen(
-        [sys.executable, "-m", "bluelamp", "demo", "--port", str(port)],
+        [sys.executable, "-m", "bluelamp", "demo", "--simulate", "--units", "40", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -63,12 +64,26 @@ def test_demo_serves_the_platform_and_prints_the_sign_ins(tmp_path: Path) -> Non
         assert _get(base + "/api/v1/docs")[0] == 200
         assert '"openapi"' in _get(base + "/api/v1/openapi.json")[1]
         assert _get(base + "/static/css/staff.css")[0] == 200
+        assert _units_reporting(tmp_path / "var" / "bluelamp.sqlite3") == 40  # the simulation's AVL feed
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=20)
     assert "Demo sign-ins" in output
     assert "admin" in output
     assert f"{base}/sign-in/" in output
+    assert "Simulation running" in output
+
+
+def _units_reporting(database: Path, seconds: float = 30) -> int:
+    """How many units have sent a position, once every unit has or ``seconds`` have passed."""
+    deadline, found = time.monotonic() + seconds, 0
+    while time.monotonic() < deadline:
+        with sqlite3.connect(database) as connection:
+            found = connection.execute("SELECT count(*) FROM dispatch_unitposition").fetchone()[0]
+        if found >= 40:
+            break
+        time.sleep(0.5)
+    return int(found)
 
 
 def test_demo_refuses_production(run_bluelamp: RunBluelamp) -> None:
