@@ -6,14 +6,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db.models import Count
 
 from bluelamp.control import integrity, selectors
 from bluelamp.control.models import Assignment, Contact, Incident, Resource
 from bluelamp.core import demo_setup
-from bluelamp.demo import scenario
+from bluelamp.demo import history, scenario
 from bluelamp.demo.simulator import Settings, Simulator
 from bluelamp.dispatch.models import UnitPosition
 from bluelamp.online.demo import seed_demo
+from bluelamp.pole import selectors as pole_selectors
+from bluelamp.pole.models import Event, Location, WarningMarker
 
 BCUS = ["CE", "CN", "CS", "CW"]
 TODAY = dt.date(2026, 11, 22)
@@ -88,3 +91,19 @@ def test_a_simulated_hour_leaves_every_record_consistent() -> None:
     attended = Incident.objects.filter(first_arrived_at__isnull=False)
     assert attended.count() == len({a.incident_id for a in Assignment.objects.exclude(at_scene_at=None)})
     assert all(selectors.response_time(incident).attended_after is not None for incident in attended)
+
+
+@pytest.mark.usefixtures("london")
+def test_past_incidents_give_the_history_panels_something_to_show() -> None:
+    demo_setup.load_reference_data()
+    assert history.seed_history(seed=3, events=80) == 80
+    assert history.seed_history(seed=3, events=80) == 0  # once only
+    past = Event.objects.filter(source_system=history.SOURCE_SYSTEM)
+    assert past.count() == 80
+    assert not past.filter(open=True).exists()
+    busiest = past.values("location").annotate(n=Count("id")).order_by("-n").first()
+    location = Location.objects.get(pk=busiest["location"])
+    supervisor = scenario.bot("sim-supervisor")
+    shown = pole_selectors.history_at_point(actor=supervisor, lat=location.lat, lon=location.lon)
+    assert len(shown.previous) >= busiest["n"]
+    assert WarningMarker.objects.exists()  # on places, people or vehicles

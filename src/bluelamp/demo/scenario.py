@@ -178,6 +178,13 @@ def _workforce_csv(rows: list[dict[str, str]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+def random_plate(rng: random.Random) -> str:
+    """A registration mark in the current GB format (two letters, age identifier, three letters)."""
+    letters = "ABCDEFGHJKLMNOPRSTUVWXYZ"
+    area = rng.choice("ABDEFGHKLMNOPRSVWY") + rng.choice(letters)
+    return f"{area}{rng.randint(51, 75)} {''.join(rng.choices(letters, k=3))}"
+
+
 def bot(username: str) -> User:
     """The simulator's account for one role (created on first use; it cannot sign in)."""
     role_code, description = BOTS[username]

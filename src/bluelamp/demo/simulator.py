@@ -330,8 +330,7 @@ class Simulator:
             self.stats.contacts["online"] += 1
 
     def _anpr_hit(self, _: Any) -> None:
-        plate = f"{self.rng.choice('ABDEFGHKLMNOPRSVWY')}{self.rng.choice('ABCDEFGHJKLMNOPRSTUVWXYZ')}"
-        plate += f"{self.rng.randint(51, 75)} {''.join(self.rng.choices('ABCDEFGHJKLMNOPRSTUVWXYZ', k=3))}"
+        plate = scenario.random_plate(self.rng)
         (lat, lon), location = self._place_for("crime.vehicle")
         hotlist, reason = self.rng.choice(
             [("PNC", "Stolen vehicle"), ("DVLA", "No insurance"), ("Local", "Vehicle of interest: drugs supply")]

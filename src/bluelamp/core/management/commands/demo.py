@@ -37,7 +37,7 @@ class Command(BaseCommand):
         port: int,
         **options: Any,
     ) -> None:
-        from bluelamp.demo import scenario
+        from bluelamp.demo import history, scenario
 
         if settings.BLUELAMP_ENV == "production":
             raise CommandError("The demo creates well-known sign-ins, so it never runs with BLUELAMP_ENV=production.")
@@ -51,6 +51,8 @@ class Command(BaseCommand):
         with console.status(f"Building the scenario (seed {seed}): workforce and {units:,} units…") as status:
             built = scenario.build(seed=seed, units=units, report=lambda text: status.update(text))
             scenario.start_operation()
+            status.update("Recording a few weeks of past incidents for the history panels…")
+            history.seed_history(seed=seed)
         base = f"http://{host}:{port}"
         table = Table(title="Demo sign-ins (password for all: " + demo_setup.DEMO_PASSWORD + ")", title_justify="left")
         table.add_column("user name")
