@@ -8,6 +8,8 @@ from django.db import transaction
 
 from bluelamp.business.charging_demo import load_example_charging
 from bluelamp.business.demo import load_example_workforce
+from bluelamp.business.services import load_skills
+from bluelamp.control.resources import load_unit_types
 from bluelamp.core import services
 from bluelamp.core.models import Force, Role, User
 from bluelamp.online.cms.demo import seed_demo_sites
@@ -17,6 +19,8 @@ DEMO_FORCES = ("met", "city", "thamesvalley", "hampshire")
 
 
 def load_reference_data() -> None:
+    load_skills()  # rules as data, loaded by migrations too; again here in case tables were emptied
+    load_unit_types()
     services.load_geography()
     seed_demo_sites()  # the four demo force websites (and the two forces without a boundary)
     for force in Force.objects.filter(code__in=DEMO_FORCES):
