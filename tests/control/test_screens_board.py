@@ -167,8 +167,9 @@ def test_an_open_alert_takes_over_the_screens_of_its_bcu_on_page_load(
         assert 'role="alertdialog"' in page, url
         assert "Urgent assistance: MD21" in page
         assert f"/control/urgent/{alert.pk}/acknowledge" in page
-    other_bcu = client.get("/control/units/", {"bcu": "CN"}).content.decode()
-    assert 'role="alertdialog"' not in other_bcu
+    for url in ("/control/units/", "/control/incidents/"):
+        other_bcu = client.get(url, {"bcu": "CN"}).content.decode()
+        assert 'role="alertdialog"' not in other_bcu, url
     fragment = client.get(reverse("control:urgent"), {"bcu": "CW", "next": "/control/units/"}).content.decode()
     assert 'name="next" value="/control/units/"' in fragment
 

@@ -237,6 +237,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "limit": QUEUE_LIMIT,
         "now": now,
         "query": request.GET.urlencode(),
+        "screen_bcu": filters.get("bcu", ""),  # urgent assistance for this BCU only
     }
     if request.GET.get("fragment") == "rows":
         return render(request, "control/_queue_table.html", context)
