@@ -58,8 +58,8 @@ def send(force: Force, items: list[dict[str, Any]], capture: Any) -> avl.Ingeste
 
 
 def crewed(actor: User, call_sign: str, unit_type: str = "IRV", *, skills: tuple[str, ...] = ("RESPONSE_DRIVER",),
-           crew: int = 1, until: dt.date | None = FAR_AHEAD, status: str = "AVL") -> Any:  # fmt: skip
+           crew: int = 1, until: dt.date | None = FAR_AHEAD, status: str = "AVL", bcu: str = "CW") -> Any:  # fmt: skip
     """A unit crewed by ``crew`` officers who each hold ``skills`` (valid until ``until``)."""
     force = Force.objects.get(pk=actor.force_id)
     people = [officer(force, f"{call_sign}-{n}", skills=dict.fromkeys(skills, (LONG_AGO, until))) for n in range(crew)]
-    return make_unit(actor, call_sign, unit_type, *people, status=status)
+    return make_unit(actor, call_sign, unit_type, *people, status=status, bcu=bcu)
