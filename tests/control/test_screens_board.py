@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -210,3 +211,36 @@ def test_another_force_never_sees_the_alert(
     signed_in(client, city_handler)
     assert "Urgent assistance" not in client.get("/control/incidents/").content.decode()
     assert client.post(reverse("control:acknowledge-urgent", args=[alert.pk])).status_code == 404
+
+
+def test_the_board_flags_units_whose_position_is_out_of_date(
+    client: Client, dispatcher: User, met: Force, units: dict[str, Resource], django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.utils import timezone
+
+    from bluelamp.core.access import ClientActor
+    from bluelamp.dispatch import avl, store
+
+    store.forget()
+    feed = ClientActor(token_id=0, name="AVL", force_id=met.pk, permissions=frozenset({avl.SEND_POSITIONS}))
+    now = timezone.now()
+    items = [
+        {"unit": "MD21", "at": now.isoformat(), "lat": 51.509, "lon": -0.128, "source": "avl"},
+        {
+            "unit": "MD22",
+            "at": (now - dt.timedelta(minutes=10)).isoformat(),
+            "lat": 51.52,
+            "lon": -0.1,
+            "source": "avl",
+        },
+    ]
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            avl.ingest_positions(actor=feed, items=items)
+        page = signed_in(client, dispatcher).get(reverse("control:units")).content.decode()
+    finally:
+        store.forget()
+    found = {call_sign: next(r for r in rows(page) if f">{call_sign}<" in r) for call_sign in ("MD21", "MD22", "NH11")}
+    assert ">Current<" in found["MD21"]
+    assert "Out of date" in found["MD22"]
+    assert "Not known" in found["NH11"]
