@@ -244,3 +244,16 @@ def test_the_board_flags_units_whose_position_is_out_of_date(
     assert ">Current<" in found["MD21"]
     assert "Out of date" in found["MD22"]
     assert "Not known" in found["NH11"]
+
+
+def test_after_a_refused_form_acknowledging_goes_back_to_a_page_that_opens(
+    client: Client, dispatcher: User, units: dict[str, Resource]
+) -> None:
+    resources.raise_urgent_assistance(actor=dispatcher, unit=units["MD21"])
+    unit = units["MD22"]
+    refused = signed_in(client, dispatcher).post(
+        reverse("control:unit-status", args=[unit.pk]), {"status": "ZZZ", "expected_version": unit.version}
+    )
+    page = refused.content.decode()
+    assert 'name="next" value="/control/incidents/"' in page
+    assert '&amp;next=/control/incidents/"' in page  # the live refresh of the takeover too
