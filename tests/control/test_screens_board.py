@@ -257,3 +257,24 @@ def test_after_a_refused_form_acknowledging_goes_back_to_a_page_that_opens(
     page = refused.content.decode()
     assert 'name="next" value="/control/incidents/"' in page
     assert '&amp;next=/control/incidents/"' in page  # the live refresh of the takeover too
+
+
+def test_the_alert_says_where_the_unit_was_last_seen(
+    client: Client, dispatcher: User, met: Force, units: dict[str, Resource], django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.utils import timezone
+
+    from bluelamp.core.access import ClientActor
+    from bluelamp.dispatch import avl, store
+
+    store.forget()
+    feed = ClientActor(token_id=0, name="AVL", force_id=met.pk, permissions=frozenset({avl.SEND_POSITIONS}))
+    item = {"unit": "MD21", "at": timezone.now().isoformat(), "lat": 51.509, "lon": -0.128, "source": "avl"}
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            avl.ingest_positions(actor=feed, items=[item])
+        resources.raise_urgent_assistance(actor=dispatcher, unit=units["MD21"])
+        page = signed_in(client, dispatcher).get("/control/incidents/").content.decode()
+    finally:
+        store.forget()
+    assert "Last vehicle position: Westminster, 51.50900, -0.12800" in page
