@@ -93,6 +93,8 @@ def test_board_command_view_and_map_are_accessible_and_keyboard_operable(
     sign_in(page, live_server, supervisor, "/control/units/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Resource board")
     expect(page.locator("body")).to_have_attribute("data-live", "connected")
+    expect(page.locator(f"#unit-{units['MD21'].pk}")).to_contain_text("Current")  # AVL position
+    expect(page.locator(f"#unit-{units['NH11'].pk}")).to_contain_text("Not known")
     assert_accessible(page)
 
     # Keyboard only: choose a status for MD22 and submit with Enter.

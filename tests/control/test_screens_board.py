@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -167,8 +168,9 @@ def test_an_open_alert_takes_over_the_screens_of_its_bcu_on_page_load(
         assert 'role="alertdialog"' in page, url
         assert "Urgent assistance: MD21" in page
         assert f"/control/urgent/{alert.pk}/acknowledge" in page
-    other_bcu = client.get("/control/units/", {"bcu": "CN"}).content.decode()
-    assert 'role="alertdialog"' not in other_bcu
+    for url in ("/control/units/", "/control/incidents/"):
+        other_bcu = client.get(url, {"bcu": "CN"}).content.decode()
+        assert 'role="alertdialog"' not in other_bcu, url
     fragment = client.get(reverse("control:urgent"), {"bcu": "CW", "next": "/control/units/"}).content.decode()
     assert 'name="next" value="/control/units/"' in fragment
 
@@ -209,3 +211,70 @@ def test_another_force_never_sees_the_alert(
     signed_in(client, city_handler)
     assert "Urgent assistance" not in client.get("/control/incidents/").content.decode()
     assert client.post(reverse("control:acknowledge-urgent", args=[alert.pk])).status_code == 404
+
+
+def test_the_board_flags_units_whose_position_is_out_of_date(
+    client: Client, dispatcher: User, met: Force, units: dict[str, Resource], django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.utils import timezone
+
+    from bluelamp.core.access import ClientActor
+    from bluelamp.dispatch import avl, store
+
+    store.forget()
+    feed = ClientActor(token_id=0, name="AVL", force_id=met.pk, permissions=frozenset({avl.SEND_POSITIONS}))
+    now = timezone.now()
+    items = [
+        {"unit": "MD21", "at": now.isoformat(), "lat": 51.509, "lon": -0.128, "source": "avl"},
+        {
+            "unit": "MD22",
+            "at": (now - dt.timedelta(minutes=10)).isoformat(),
+            "lat": 51.52,
+            "lon": -0.1,
+            "source": "avl",
+        },
+    ]
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            avl.ingest_positions(actor=feed, items=items)
+        page = signed_in(client, dispatcher).get(reverse("control:units")).content.decode()
+    finally:
+        store.forget()
+    found = {call_sign: next(r for r in rows(page) if f">{call_sign}<" in r) for call_sign in ("MD21", "MD22", "NH11")}
+    assert ">Current<" in found["MD21"]
+    assert "Out of date" in found["MD22"]
+    assert "Not known" in found["NH11"]
+
+
+def test_after_a_refused_form_acknowledging_goes_back_to_a_page_that_opens(
+    client: Client, dispatcher: User, units: dict[str, Resource]
+) -> None:
+    resources.raise_urgent_assistance(actor=dispatcher, unit=units["MD21"])
+    unit = units["MD22"]
+    refused = signed_in(client, dispatcher).post(
+        reverse("control:unit-status", args=[unit.pk]), {"status": "ZZZ", "expected_version": unit.version}
+    )
+    page = refused.content.decode()
+    assert 'name="next" value="/control/incidents/"' in page
+    assert '&amp;next=/control/incidents/"' in page  # the live refresh of the takeover too
+
+
+def test_the_alert_says_where_the_unit_was_last_seen(
+    client: Client, dispatcher: User, met: Force, units: dict[str, Resource], django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.utils import timezone
+
+    from bluelamp.core.access import ClientActor
+    from bluelamp.dispatch import avl, store
+
+    store.forget()
+    feed = ClientActor(token_id=0, name="AVL", force_id=met.pk, permissions=frozenset({avl.SEND_POSITIONS}))
+    item = {"unit": "MD21", "at": timezone.now().isoformat(), "lat": 51.509, "lon": -0.128, "source": "avl"}
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            avl.ingest_positions(actor=feed, items=[item])
+        resources.raise_urgent_assistance(actor=dispatcher, unit=units["MD21"])
+        page = signed_in(client, dispatcher).get("/control/incidents/").content.decode()
+    finally:
+        store.forget()
+    assert "Last vehicle position: Westminster, 51.50900, -0.12800" in page

@@ -191,3 +191,19 @@ def test_positions_from_another_worker_move_this_index(
     at = timezone.now().isoformat()
     avl.apply_remote_positions(met.pk, [(unit.pk, 51.5100, -0.1281, at, False)])
     assert [round(p.lat, 4) for p in selectors.latest_positions(actor=dispatcher)] == [51.5100]
+
+
+def test_demo_units_are_placed_in_their_bcu(
+    met: Force, supervisor: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    from bluelamp.core.selectors import locate
+    from bluelamp.dispatch.demo import place_demo_units
+
+    crewed(supervisor, "CW1")
+    crewed(supervisor, "CN1", bcu="CN")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert place_demo_units(force=met) == 2
+    where = {
+        p.unit.call_sign: locate(lat=p.lat, lon=p.lon).bcu_code for p in UnitPosition.objects.select_related("unit")
+    }
+    assert where == {"CW1": "CW", "CN1": "CN"}

@@ -63,6 +63,7 @@ class BoardRow:
     timer_prompt: str  # "" when no status timer has run out
     crew: list[CrewLine]
     incident: Incident | None
+    position: Position | None = None  # from the AVL feed; None when not known
 
 
 @dataclass
@@ -96,6 +97,7 @@ def board(
     )
     timers = rules.status_timers(timezone.localdate(now))
     today = workforce.as_day(now)
+    positions = unit_positions(actor=actor)
     groups: dict[str, BoardGroup] = {}
     for unit in found:
         elapsed = now - unit.status_since
@@ -128,6 +130,7 @@ def board(
                 timer_prompt=prompt,
                 crew=crew,
                 incident=committed,
+                position=positions.get(unit.pk),
             )
         )
     return sorted(groups.values(), key=lambda g: (g.bcu_code == "", g.bcu_name))

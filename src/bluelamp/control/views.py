@@ -41,8 +41,9 @@ from bluelamp.control.forms import (
     UnitStatusForm,
 )
 from bluelamp.control.models import Contact, Incident, UnitStatus, UrgentAssistance
+from bluelamp.core import selectors as core_selectors
 from bluelamp.core.access import require
-from bluelamp.core.errors import Conflict, InvalidInput, PermissionDenied
+from bluelamp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bluelamp.core.models import Bcu, User
 from bluelamp.pole import selectors as pole_selectors
 
@@ -237,6 +238,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "limit": QUEUE_LIMIT,
         "now": now,
         "query": request.GET.urlencode(),
+        "screen_bcu": filters.get("bcu", ""),  # urgent assistance for this BCU only
     }
     if request.GET.get("fragment") == "rows":
         return render(request, "control/_queue_table.html", context)
@@ -516,9 +518,14 @@ def urgent_context(request: HttpRequest, bcu_code: str) -> dict[str, Any]:
     actor = _actor(request)
     alerts = screens.alerts_for_screen(actor=actor, bcu_code=bcu_code)
     now = timezone.now()
+    positions = dispatch_link.positions(actor=actor) if alerts else {}
     return {
         "alerts": [
-            {"alert": alert, "minutes": screens.minutes(now - alert.raised_at), "where": _alert_place(alert)}
+            {
+                "alert": alert,
+                "minutes": screens.minutes(now - alert.raised_at),
+                "where": _alert_place(alert, positions.get(alert.unit_id)),
+            }
             for alert in alerts
         ],
         "can_acknowledge": actor.has_perm(resources.ACKNOWLEDGE_URGENT),
@@ -527,9 +534,19 @@ def urgent_context(request: HttpRequest, bcu_code: str) -> dict[str, Any]:
     }
 
 
-def _alert_place(alert: UrgentAssistance) -> str:
+def _alert_place(alert: UrgentAssistance, position: screens.Position | None) -> str:
+    """Where the unit is: the incident it is at, else its last AVL position (with its borough
+    and whether it is out of date), else not known."""
     if alert.incident is not None:
         return f"{alert.incident.address or 'No address'} ({alert.incident.reference})"
+    if position is not None:
+        try:
+            borough = core_selectors.locate(lat=position.lat, lon=position.lon).borough_name or ""
+        except (InvalidInput, NotFound):  # outside every force area, or not a valid point
+            borough = ""
+        place = f"{borough}, " if borough else ""
+        stale = " — out of date, confirm by radio" if position.stale else ""
+        return f"Last vehicle position: {place}{position.lat:.5f}, {position.lon:.5f}{stale}"
     return "Not known: call the unit on the radio"
 
 

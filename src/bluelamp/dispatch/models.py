@@ -18,6 +18,7 @@ class UnitPosition(models.Model):
 
     unit = models.OneToOneField("control.Resource", on_delete=models.CASCADE, primary_key=True, related_name="+")
     force = models.ForeignKey("core.Force", on_delete=models.PROTECT, related_name="+")
+    # Rewritten thousands of times a second: no index on it beyond the key and the force.
     at = models.DateTimeField(help_text="When the device took the fix.")
     lat = models.FloatField()
     lon = models.FloatField()
@@ -30,7 +31,6 @@ class UnitPosition(models.Model):
 
     class Meta:
         ordering = ["unit"]
-        indexes = [models.Index(fields=["force", "at"])]
         permissions = [
             ("send_positions", "Send vehicle and officer locations (the AVL feed)"),
             ("recommend_resources", "See the recommended units for an incident"),
@@ -44,8 +44,9 @@ class PositionSample(models.Model):
     """A sampled history of positions (one point per unit per configured interval), for replay
     and analysis. Unique on (unit, at), so a repeated delivery adds nothing."""
 
-    unit = models.ForeignKey("control.Resource", on_delete=models.CASCADE, related_name="+")
-    force = models.ForeignKey("core.Force", on_delete=models.PROTECT, related_name="+")
+    # Indexed by (unit, at) and (force, at) only: every extra index is written on every insert.
+    unit = models.ForeignKey("control.Resource", on_delete=models.CASCADE, related_name="+", db_index=False)
+    force = models.ForeignKey("core.Force", on_delete=models.PROTECT, related_name="+", db_index=False)
     at = models.DateTimeField()
     lat = models.FloatField()
     lon = models.FloatField()

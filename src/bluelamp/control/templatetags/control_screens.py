@@ -16,6 +16,16 @@ def urgent_takeover(context: Any) -> dict[str, Any]:
 
     request = context["request"]
     found = urgent_context(request, str(context.get("screen_bcu") or ""))
-    found["next"] = request.get_full_path()
+    found["next"] = screen_path(context)
     found["csrf_token"] = context.get("csrf_token")
     return found
+
+
+@register.simple_tag(takes_context=True)
+def screen_path(context: Any) -> str:
+    """Where to come back to after acknowledging: this page, unless it answered a form (a POST
+    address cannot be opened again), then the incident queue."""
+    from django.urls import reverse
+
+    request = context["request"]
+    return str(request.get_full_path()) if request.method == "GET" else reverse("control:queue")

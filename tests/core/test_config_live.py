@@ -1,0 +1,39 @@
+"""Configuration of the live screens: the bridge between workers, its channel, and the map's
+tile server — safe defaults and one-line answers for mistakes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bluelamp.config import ConfigError, load
+
+
+def test_the_bridge_is_automatic_except_in_tests(tmp_path: Path) -> None:
+    home = {"BLUELAMP_HOME": str(tmp_path)}
+    assert load(home).live_bridge == "auto"
+    assert load(home | {"BLUELAMP_ENV": "test"}).live_bridge == "memory"
+    assert load(home | {"BLUELAMP_LIVE_BRIDGE": "Redis"}).live_bridge == "redis"
+    assert load(home).live_channel == "bluelamp_live"
+    assert load(home).map_tile_url == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("BLUELAMP_LIVE_BRIDGE", "kafka", "is not known: use one of auto, redis, postgres, memory"),
+        ("BLUELAMP_LIVE_CHANNEL", "Bad-Channel", "use lower-case letters, digits and _"),
+        ("BLUELAMP_MAP_TILE_URL", "http://tiles.example.org/{z}/{x}/{y}.png", "must be an https:// URL"),
+        ("BLUELAMP_MAP_TILE_URL", "https://tiles.example.org/tile.png", "with {z}, {x} and {y}"),
+    ],
+)
+def test_mistakes_are_explained(tmp_path: Path, name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace("{", r"\{").replace("}", r"\}")):
+        load({"BLUELAMP_HOME": str(tmp_path), name: value})
+
+
+def test_a_tile_server_is_accepted(tmp_path: Path) -> None:
+    url = "https://tiles.example.org/{z}/{x}/{y}.png"
+    config = load({"BLUELAMP_HOME": str(tmp_path), "BLUELAMP_MAP_TILE_URL": url})
+    assert config.map_tile_url == url
