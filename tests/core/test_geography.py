@@ -184,3 +184,31 @@ def test_malformed_areas_files_are_explained(tmp_path: Path, areas: object, expe
     path.write_text(json.dumps(areas))
     with pytest.raises(InvalidInput, match=expected):
         services.load_geography(areas=path)
+
+
+def test_one_shared_transformer_gives_right_answers_from_many_threads() -> None:
+    """The BNG transformer is shared by every thread (made once: ~38 ms each) and used under a
+    lock; threads hammering it at once all get the answers one thread gets."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    from bluelamp.core.geography import from_bng_many, to_bng_many
+
+    points = [(51.4 + i * 0.001, -0.3 + i * 0.002) for i in range(200)]
+    expected = [to_bng(lat, lon) for lat, lon in points]
+
+    def work(_: int) -> bool:
+        singles = [to_bng(lat, lon) for lat, lon in points]
+        eastings, northings = to_bng_many(np.array([p[0] for p in points]), np.array([p[1] for p in points]))
+        lats, lons = from_bng_many(eastings, northings)
+        return (
+            singles == expected
+            and np.allclose(eastings, [e for e, _ in expected])
+            and np.allclose(lats, [p[0] for p in points], atol=1e-7)
+            and np.allclose(lons, [p[1] for p in points], atol=1e-7)
+        )
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert all(pool.map(work, range(32)))
+    assert from_bng(*expected[0]) == pytest.approx(points[0], abs=1e-7)

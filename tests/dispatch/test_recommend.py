@@ -258,3 +258,32 @@ def test_the_two_units_violence_needs_are_sent_in_one_call(
         done = services.dispatch(actor=dispatcher, incident=incident)
     assert sorted(a.unit.call_sign for a in done.assignments) == ["CW1", "CW2"]
     assert TRAFALGAR  # the incident is at Trafalgar Square (new_incident's default)
+
+
+def test_the_fast_recheck_agrees_with_the_full_read(
+    met: Force, supervisor: User, handler: User, dispatcher: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    from bluelamp.dispatch import store
+
+    free, busy, held = crewed(supervisor, "CW1"), crewed(supervisor, "CW2"), crewed(supervisor, "CW3")
+    minor = graded(handler, "E", category="crime.theft")
+    resources.assign_unit(actor=dispatcher, incident=minor, unit=busy)
+    now = timezone.now()
+    box = {
+        "type": "Polygon",
+        "coordinates": [[[-0.2, 51.5], [-0.19, 51.5], [-0.19, 51.51], [-0.2, 51.51], [-0.2, 51.5]]],
+    }
+    op = services.create_operation(
+        actor=supervisor, name="Op", commander="Silver", area=box,
+        starts_at=now - dt.timedelta(hours=1), ends_at=now + dt.timedelta(hours=1),
+    )  # fmt: skip
+    services.reserve_units(actor=supervisor, operation=op, unit_ids=[held.pk])
+    ids = [free.pk, busy.pk, held.pk]
+
+    def key(row: Any) -> tuple[Any, ...]:
+        return (row.unit_id, row.call_sign, row.unit_type, row.base_type, row.committed_incident_id,
+                row.committed_grade, row.reserved)  # fmt: skip
+
+    full = sorted(map(key, store.unit_rows(met.pk, ids)))
+    assert sorted(map(key, store.recheck_rows(met.pk, ids))) == full
+    assert [r[4:] for r in full] == [(None, "", False), (minor.pk, "E", False), (None, "", True)]

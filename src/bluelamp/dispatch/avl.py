@@ -16,6 +16,7 @@ reported speed and the speed implied by the previous fix of the unit are not abs
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import threading
 from dataclasses import dataclass, field
@@ -354,9 +355,9 @@ def _keep(
     with transaction.atomic():
         with connection.cursor() as cursor:
             if latest_rows:
-                cursor.executemany(_upsert_latest_sql(), latest_rows)
+                cursor.executemany(_upsert_sql(connection.vendor), latest_rows)
             if sample_rows:
-                cursor.executemany(_insert_sample_sql(), sample_rows)
+                cursor.executemany(_sample_sql(connection.vendor), sample_rows)
         emit(
             "dispatch.positions.received",
             force=Force(pk=force_id),
@@ -395,7 +396,8 @@ def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def _upsert_latest_sql() -> str:
+@functools.cache
+def _upsert_sql(vendor: str) -> str:
     table = _q(UnitPosition._meta.db_table)
     columns = [
         "unit_id",
@@ -418,7 +420,8 @@ def _upsert_latest_sql() -> str:
     )
 
 
-def _insert_sample_sql() -> str:
+@functools.cache
+def _sample_sql(vendor: str) -> str:
     table = _q(PositionSample._meta.db_table)
     columns = ["unit_id", "force_id", "at", "lat", "lon", "easting", "northing", "speed", "heading", "source"]
     return (

@@ -137,7 +137,7 @@ def _changed_since_indexed(
     if not candidates:
         return set()
     index = store.index_for(force_id)
-    rows = {row.unit_id: row for row in store.unit_rows(force_id, [c.unit_id for c in candidates])}
+    rows = {row.unit_id: row for row in store.recheck_rows(force_id, [c.unit_id for c in candidates])}
     rank = GRADE_RANK.get(incident.grade, 0)
     changed = set()
     for candidate in candidates:

@@ -15,6 +15,7 @@ import time
 from collections import defaultdict
 
 import numpy as np
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -128,6 +129,36 @@ def unit_rows(force_id: int, unit_ids: list[int] | None = None) -> list[UnitRow]
     for unit_id in reserved.values_list("unit_id", flat=True):
         rows[unit_id].reserved = True
     return list(rows.values())
+
+
+RECHECK_SQL = """
+SELECT u.id, u.call_sign, t.code, s.base_type,
+  (SELECT a.incident_id FROM control_assignment a WHERE a.unit_id = u.id AND a.state <> 'cleared' LIMIT 1),
+  (SELECT i.grade FROM control_assignment a JOIN control_incident i ON i.id = a.incident_id
+    WHERE a.unit_id = u.id AND a.state <> 'cleared' LIMIT 1),
+  EXISTS (SELECT 1 FROM dispatch_operationresource r JOIN dispatch_operation o ON o.id = r.operation_id
+    WHERE r.unit_id = u.id AND r.until_at IS NULL AND o.starts_at <= %s AND o.ends_at > %s)
+FROM control_resource u
+JOIN control_unitstatus s ON s.id = u.status_id
+JOIN control_unittype t ON t.id = u.unit_type_id
+WHERE u.force_id = %s AND u.id IN ({ids})
+"""
+
+
+def recheck_rows(force_id: int, unit_ids: list[int]) -> list[UnitRow]:
+    """What :func:`unit_rows` says, for a handful of units, in one plain query: the re-check on
+    the recommendation's hot path (the ORM would build three queries, ~1 ms of Python)."""
+    if not unit_ids:
+        return []
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    sql = RECHECK_SQL.format(ids=", ".join(["%s"] * len(unit_ids)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, now, force_id, *unit_ids])
+        found = cursor.fetchall()
+    return [
+        UnitRow(pk, sign, kind, base, committed_incident_id=incident, committed_grade=grade or "", reserved=bool(held))
+        for pk, sign, kind, base, incident, grade, held in found
+    ]
 
 
 def capabilities(force_id: int, *, day: dt.date, unit_ids: list[int] | None = None) -> dict[int, Capability]:
