@@ -173,12 +173,20 @@ def bench_many_small_areas(boroughs: list[tuple[str, Any]], points: Sequence[tup
     )
 
 
-def report(results: list[Result]) -> str:
+def report(results: list[Result], heading: str = "") -> str:
+    """A table of results, under the report's title or, with ``heading``, under a section of its own."""
+    title = (
+        [f"## {heading}", ""]
+        if heading
+        else [
+            f"# bluelamp benchmarks — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+            "",
+            f"Machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}. Baselines run in the same process.",
+            "",
+        ]
+    )
     lines = [
-        f"# bluelamp benchmarks — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        "",
-        f"Machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}. Baselines run in the same process.",
-        "",
+        *title,
         "| benchmark | candidate | ops/s | p99 µs | baseline | ops/s | p99 µs | speed-up |",
         "|---|---|---:|---:|---|---:|---:|---:|",
     ]
@@ -224,10 +232,35 @@ def http_section() -> str:
     return "\n".join(lines) + "\n"
 
 
+def sse_section() -> str:
+    """Time for one change to reach 100 open screens (server-sent events), one worker and two."""
+    from benchmarks import sse
+
+    postgres_url = os.environ.get("BLUELAMP_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    header = [
+        "",
+        f"## A change reaching {sse.CLIENTS} control-room screens (server-sent events)",
+        "",
+        "Goal: p99 at most 1,000 ms. Baseline: one screen, same server, same run.",
+        "",
+    ]
+    return "\n".join(header) + "\n" + sse.report(sse.measure(postgres_url=sse.fresh_database(postgres_url))) + "\n"
+
+
 def main() -> int:
+    from benchmarks import dispatch, online_journeys
+
     setup_django()
     points = crime_points(40_000)
-    text = report(bench_point_lookup(points)) + http_section()
+    sections = [
+        report(bench_point_lookup(points)),
+        http_section(),
+        "\n" + report(dispatch.bench_dispatch(), heading="Dispatch engine in process (10,000 live units)"),
+        dispatch.http_section(),
+        sse_section(),
+        online_journeys.section(),
+    ]
+    text = "".join(sections)
     REPORTS.mkdir(parents=True, exist_ok=True)
     (REPORTS / "latest.md").write_text(text, encoding="utf-8")
     print(text)
