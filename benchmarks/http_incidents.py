@@ -129,26 +129,36 @@ async def _run(
         return time.perf_counter() - started, latencies
 
 
-def _places(count: int) -> list[tuple[float, float]]:
+def _calls(count: int) -> list[tuple[tuple[float, float], str, str, list[str]]]:
+    """The demo generator's calls: real places of crime in the Met and the scenario's mix of
+    categories (bluelamp.demo), so that the benchmark loads the platform as London would."""
+    from bluelamp.demo import scenario
+
     rng = random.Random(4711)
-    # Central London, where every point has a borough and a BCU.
-    return [(rng.uniform(51.47, 51.54), rng.uniform(-0.20, -0.02)) for _ in range(count)]
+    points, mix = scenario.crime_points(), scenario.spec()["calls"]["mix"]
+    weights = [item["weight"] for item in mix]
+    calls = []
+    for _ in range(count):
+        point, item = rng.choice(points), rng.choices(mix, weights=weights)[0]
+        calls.append(((point.lat, point.lon), point.location, item["category"], item.get("qualifiers", [])))
+    return calls
 
 
 def measure(database: str, database_url: str | None, operations: int) -> list[Measured]:
-    places = _places(operations)
+    calls = _calls(operations)
 
     async def take_call_and_make_incident(client: httpx.AsyncClient, number: int) -> None:
-        lat, lon = places[number]
+        (lat, lon), address, category, qualifiers = calls[number]
         call = {
             "channel": "999",
             "caller_name": "Bench Caller",
             "caller_phone": "07700 900000",
-            "address": f"{number} Benchmark Street",
+            "address": address,
             "lat": lat,
             "lon": lon,
-            "description": "Two men fighting outside the pub",
-            "category": "crime.violence",
+            "description": "Caller reports an incident (benchmark)",
+            "category": category,
+            "qualifiers": qualifiers,
         }
         contact = await client.post("/api/v1/control/contacts", json=call)
         contact.raise_for_status()
