@@ -17,11 +17,18 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 demo: setup
 	$(BIN)/bluelamp demo --simulate
 
+# With PostgreSQL, both databases' runs go side by side (each is one process: one core each);
+# the PostgreSQL run's output follows the SQLite run's, and either failing fails the target.
 test: setup chromium
-	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$BLUELAMP_TEST_DATABASE_URL" ]; then \
-		$(MAKE) --no-print-directory test-postgres; \
+		mkdir -p var; \
+		$(MAKE) --no-print-directory test-postgres > var/test-postgres.log 2>&1 & postgres=$$!; \
+		$(MAKE) --no-print-directory test-sqlite; sqlite=$$?; \
+		wait $$postgres; pg=$$?; cat var/test-postgres.log; \
+		echo "== SQLite run: $$([ $$sqlite = 0 ] && echo passed || echo FAILED); PostgreSQL run: $$([ $$pg = 0 ] && echo passed || echo FAILED) =="; \
+		[ $$sqlite = 0 ] && [ $$pg = 0 ]; \
 	else \
+		$(MAKE) --no-print-directory test-sqlite && \
 		echo "PostgreSQL run skipped: BLUELAMP_TEST_DATABASE_URL is not set (.ci/run sets it)."; \
 	fi
 
