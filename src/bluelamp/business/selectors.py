@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from bluelamp.business.charging import (
@@ -183,6 +183,16 @@ def authorisation_lines(person: Person, today: dt.date | None = None) -> list[Au
     day = today or timezone.localdate()
     held = person.authorisations.select_related("skill").order_by("skill__name", "-valid_from")
     return [AuthorisationLine(authorisation, expiry_status(authorisation, day)) for authorisation in held]
+
+
+def held_on(day: dt.date, *, lookup: str = "authorisations", to_attr: str = "held") -> Prefetch[Any]:
+    """For lists of many people: prefetch each person's authorisations in force on ``day``, with
+    their skill, as ``person.<to_attr>`` (``lookup`` reaches the person's authorisations from
+    the listed model, e.g. ``person__authorisations`` from a crew member)."""
+    in_force = Authorisation.objects.filter(valid_from__lte=day).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=day)
+    )
+    return Prefetch(lookup, queryset=in_force.select_related("skill").order_by("skill__name"), to_attr=to_attr)
 
 
 def expiring_soon(

@@ -83,12 +83,15 @@ def board(
     found = resource_selectors.units(actor=actor, bcu_code=bcu_code, base_type=base_type)
     if unit_type:
         found = found.filter(unit_type__code=unit_type)
+    today = workforce.as_day(now)
+    crew_now = (
+        CrewMember.objects.filter(until_at__isnull=True)
+        .select_related("person")
+        .prefetch_related(workforce.held_on(today, lookup="person__authorisations"))
+        .order_by("from_at")
+    )
     found = found.prefetch_related(
-        Prefetch(
-            "crew",
-            queryset=CrewMember.objects.filter(until_at__isnull=True).select_related("person").order_by("from_at"),
-            to_attr="current_crew",
-        ),
+        Prefetch("crew", queryset=crew_now, to_attr="current_crew"),
         Prefetch(
             "assignments",
             queryset=Assignment.objects.exclude(state=Assignment.State.CLEARED).select_related("incident"),
@@ -96,7 +99,6 @@ def board(
         ),
     )
     timers = rules.status_timers(timezone.localdate(now))
-    today = workforce.as_day(now)
     positions = unit_positions(actor=actor)
     groups: dict[str, BoardGroup] = {}
     for unit in found:
@@ -112,13 +114,8 @@ def board(
         crew = []
         for member in unit.current_crew:
             person = member.person
-            held = [
-                line.authorisation.skill.name
-                for line in workforce.authorisation_lines(person, today)
-                if line.authorisation.valid_from <= today
-                and (line.authorisation.valid_until is None or line.authorisation.valid_until >= today)
-            ]
-            crew.append(CrewLine(f"{person.rank_or_grade} {person.last_name}".strip(), sorted(set(held))))
+            held = {authorisation.skill.name for authorisation in person.held}  # type: ignore[attr-defined]  # prefetched
+            crew.append(CrewLine(f"{person.rank_or_grade} {person.last_name}".strip(), sorted(held)))
         committed = unit.open_assignments[0].incident if unit.open_assignments else None
         key = unit.home_bcu.code if unit.home_bcu else ""
         group = groups.setdefault(key, BoardGroup(key, unit.home_bcu.name if unit.home_bcu else "No home BCU"))
