@@ -107,3 +107,13 @@ def test_past_incidents_give_the_history_panels_something_to_show() -> None:
     shown = pole_selectors.history_at_point(actor=supervisor, lat=location.lat, lon=location.lon)
     assert len(shown.previous) >= busiest["n"]
     assert WarningMarker.objects.exists()  # on places, people or vehicles
+
+
+@pytest.mark.usefixtures("london")
+def test_the_scenario_builds_on_its_own_as_bluelamp_simulate_does() -> None:
+    demo_setup.load_reference_data()  # no demo sign-ins, no example workforce loaded first
+    built = scenario.build(seed=5, units=12)
+    assert built.units == 12
+    assert Resource.objects.filter(force__code="met").count() == 12
+    assert scenario.build(seed=5, units=12).units == 12  # again: nothing added twice
+    assert Resource.objects.filter(force__code="met").count() == 12

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from bluelamp.business import services as hr
 from bluelamp.business import workforce_csv
-from bluelamp.business.demo import EXAMPLE_WORKFORCE
+from bluelamp.business.demo import EXAMPLE_WORKFORCE, load_example_units
 from bluelamp.business.models import Person
 from bluelamp.control import resources, rules
 from bluelamp.control.models import Resource
@@ -256,6 +256,7 @@ def build(*, seed: int, units: int, report: Report = lambda _: None) -> Built:
     bcus = {bcu.code: bcu for bcu in Bcu.objects.filter(force=met).order_by("code")}
     the_plan = plan(seed=seed, units=units, bcu_codes=list(bcus), today=timezone.localdate())
     hr_bot, supervisor = bot("sim-hr"), bot("sim-supervisor")
+    load_example_units(actor=hr_bot)  # the example workforce's teams: its people are in the extract too
     for code, bcu in bcus.items():
         hr.save_unit(actor=hr_bot, force=met, code=f"{code}-OPS", name=f"{bcu.name} operations", kind="team", bcu=bcu)
     report(f"Importing a workforce of {len(the_plan.workforce_rows):,} people through the HR import…")
