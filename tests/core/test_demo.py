@@ -64,6 +64,7 @@ def test_demo_serves_the_platform_and_prints_the_sign_ins(tmp_path: Path) -> Non
         assert _get(base + "/api/v1/docs")[0] == 200
         assert '"openapi"' in _get(base + "/api/v1/openapi.json")[1]
         assert _get(base + "/static/css/staff.css")[0] == 200
+        assert _get(base + "/sites/met/report/crime/")[0] == 200  # the Met takes reports online
         assert _units_reporting(tmp_path / "var" / "bluelamp.sqlite3") == 40  # the simulation's AVL feed
     finally:
         server.terminate()

@@ -14,7 +14,6 @@ from bluelamp.core import demo_setup
 from bluelamp.demo import history, scenario
 from bluelamp.demo.simulator import Settings, Simulator
 from bluelamp.dispatch.models import UnitPosition
-from bluelamp.online.demo import seed_demo
 from bluelamp.pole import selectors as pole_selectors
 from bluelamp.pole.models import Event, Location, WarningMarker
 
@@ -52,13 +51,12 @@ def test_units_come_in_realistic_proportions_with_the_crews_their_type_needs() -
 
 @pytest.mark.django_db(transaction=True)
 def test_a_simulated_hour_leaves_every_record_consistent() -> None:
-    demo_setup.load_reference_data()
+    demo_setup.load_reference_data()  # with the Met's and City's report destinations
     demo_setup.create_sign_ins()
-    seed_demo()
     built = scenario.build(seed=11, units=60)
     assert Resource.objects.filter(force__code="met").count() == 60 == built.units
     hour = dt.timedelta(hours=1)  # run fast, the clock starts an hour ago: no position from the future
-    simulator = Simulator(Settings(seed=11, speed=3600, duration=hour, human_share=0.0, load_factor=0.5))
+    simulator = Simulator(Settings(seed=11, speed=3600, duration=hour, human_share=0.0, load_factor=0.5, strict=True))
     simulator.advance_to(simulator.started + hour)
     # No unit is in two places: a unit at a scene is there, not driving anywhere else.
     at_scene = Assignment.objects.filter(state="at_scene").select_related("incident")

@@ -13,6 +13,7 @@ from bluelamp.control.resources import load_unit_types
 from bluelamp.core import services
 from bluelamp.core.models import Force, Role, User
 from bluelamp.online.cms.demo import seed_demo_sites
+from bluelamp.online.demo import seed_demo as seed_report_destinations
 
 DEMO_PASSWORD = "bluelamp-demo-only"  # noqa: S105 - printed on screen; the demo refuses production
 DEMO_FORCES = ("met", "city", "thamesvalley", "hampshire")
@@ -23,6 +24,7 @@ def load_reference_data() -> None:
     load_unit_types()
     services.load_geography()
     seed_demo_sites()  # the four demo force websites (and the two forces without a boundary)
+    seed_report_destinations()  # online reports to the Met and City go to their control rooms
     for force in Force.objects.filter(code__in=DEMO_FORCES):
         services.seed_roles(force=force)
 

@@ -56,6 +56,7 @@ class Settings:
     duration: dt.timedelta | None = None  # simulated time; None runs until stopped
     human_share: float = 0.1  # S-grade incidents left for the people at the screens
     load_factor: float = 1.0  # 1.0 = the Met's volume of calls
+    strict: bool = False  # tests: an unexpected error stops the run instead of being logged
 
 
 @dataclass
@@ -179,6 +180,11 @@ class Simulator:
                 handlers[kind](payload)
             except DomainError as error:  # e.g. a person at a screen got there first
                 self._problem(f"{kind}: {error.message}")
+            except Exception as error:  # one event gone wrong must not stop London
+                if self.settings.strict:
+                    raise
+                logger.exception("simulation: %s failed", kind)
+                self._problem(f"{kind} failed: {error}")
             if kind in {"call", "online", "anpr", "urgent_assistance"} and self._arriving:
                 self._schedule_next(kind)
         self.clock = max(self.clock, target)
