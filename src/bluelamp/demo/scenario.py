@@ -98,11 +98,15 @@ def _allocate(total: int, shares: dict[str, float]) -> dict[str, int]:
     return counts
 
 
-def _skills_for(unit_type: dict[str, Any], member: int) -> list[str]:
-    needed = list(unit_type["every_member_needs"])
+def _skills_for(unit_type: dict[str, Any], member: int, rng: random.Random) -> list[str]:
+    """What a crew member holds: what the unit type needs, first aid (nearly everyone) and, for
+    some officers on response, a Taser authorisation."""
+    held = [*unit_type["every_member_needs"], "FIRST_AID"]
     if member == 0:
-        needed += unit_type["one_member_needs"]
-    return needed
+        held += unit_type["one_member_needs"]
+    if unit_type["code"] in spec()["units"]["taser_types"] and rng.random() < spec()["units"]["taser_share"]:
+        held.append("TASER")
+    return list(dict.fromkeys(held))
 
 
 def plan(*, seed: int, units: int, bcu_codes: list[str], today: dt.date) -> Plan:
@@ -142,7 +146,7 @@ def _person_row(
 ) -> dict[str, str]:
     config = spec()["units"]
     skills = []
-    for code in _skills_for(unit_type, member):
+    for code in _skills_for(unit_type, member, rng):
         start = today - dt.timedelta(days=rng.randint(200, 2000))
         chance = rng.random()
         if chance < config["expired_authorisation_share"]:
