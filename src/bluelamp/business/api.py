@@ -15,19 +15,11 @@ from ninja.pagination import paginate
 
 from bluelamp.business import selectors
 from bluelamp.business.models import Authorisation, Person
-from bluelamp.core.access import Actor
+from bluelamp.core.access import request_actor
 from bluelamp.core.errors import InvalidInput
-from bluelamp.core.schemas import ErrorBody
+from bluelamp.core.schemas import ERRORS, ErrorBody
 
 router = Router()
-
-ERRORS: dict[int, Any] = {401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 422: ErrorBody}
-
-
-def _actor(request: HttpRequest) -> Actor:
-    """The API client (token) if there is one, else the signed-in member of staff."""
-    auth = getattr(request, "auth", None)
-    return auth if auth is not None else request.user  # type: ignore[return-value]
 
 
 class PersonSummaryOut(Schema):
@@ -119,7 +111,7 @@ class ExpiringOut(Schema):
 )
 @paginate
 def list_people(request: HttpRequest, q: str = "", skill: str = "", authorised_at: dt.datetime | None = None) -> Any:
-    return selectors.people(actor=_actor(request), search=q, skill_code=skill, authorised_at=authorised_at)
+    return selectors.people(actor=request_actor(request), search=q, skill_code=skill, authorised_at=authorised_at)
 
 
 @router.get(
@@ -134,7 +126,7 @@ def get_person(
     person_id: int,
     justification: Annotated[str | None, Header(alias="X-Justification")] = None,
 ) -> Person:
-    actor = _actor(request)
+    actor = request_actor(request)
     selectors.check_person(actor=actor, person_id=person_id)  # 403 / 404 come first
     if not (justification or "").strip():
         raise InvalidInput(
@@ -168,7 +160,7 @@ def _authorisation_out(authorisation: Authorisation, status: str) -> Authorisati
 )
 @paginate
 def authorised(request: HttpRequest, skill: str, at: dt.datetime | None = None) -> Any:
-    return selectors.authorised_people(actor=_actor(request), skill_code=skill, at=at or timezone.now())
+    return selectors.authorised_people(actor=request_actor(request), skill_code=skill, at=at or timezone.now())
 
 
 @router.get(
@@ -182,7 +174,7 @@ def expiring(request: HttpRequest, within_days: int = selectors.EXPIRY_WARNING.d
     if not 0 <= within_days <= 366:
         raise InvalidInput("within_days must be between 0 and 366.")
     today = timezone.localdate()
-    found = selectors.expiring_soon(actor=_actor(request), within=dt.timedelta(days=within_days), today=today)
+    found = selectors.expiring_soon(actor=request_actor(request), within=dt.timedelta(days=within_days), today=today)
     return [
         ExpiringOut(
             person_id=a.person_id,

@@ -26,20 +26,11 @@ from bluelamp.control.models import (
     ThriveAssessment,
     UrgentAssistance,
 )
-from bluelamp.core.access import Actor
+from bluelamp.core.access import request_actor
 from bluelamp.core.errors import InvalidInput
-from bluelamp.core.schemas import ErrorBody
+from bluelamp.core.schemas import ERRORS, WRITE_ERRORS
 
 router = Router()
-
-ERRORS: dict[int, Any] = {401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 422: ErrorBody}
-WRITE_ERRORS: dict[int, Any] = {**ERRORS, 409: ErrorBody}
-
-
-def _actor(request: HttpRequest) -> Actor:
-    """The API client (token) if there is one, else the signed-in member of staff."""
-    auth = getattr(request, "auth", None)
-    return auth if auth is not None else request.user  # type: ignore[return-value]
 
 
 # Schemas ----------------------------------------------------------------------------------
@@ -303,7 +294,7 @@ class BcuDayOut(Schema):
 
 
 def _received(request: HttpRequest, **fields: Any) -> Status[Contact]:
-    received = services.receive_contact(actor=_actor(request), **fields)
+    received = services.receive_contact(actor=request_actor(request), **fields)
     return Status(201 if received.created else 200, received.contact)
 
 
@@ -366,7 +357,7 @@ def alarm(request: HttpRequest, body: AlarmIn) -> Status[Contact]:
 
 @router.get("/contacts/{contact_id}", response={200: ContactOut, **ERRORS}, summary="One contact")
 def get_contact(request: HttpRequest, contact_id: int) -> Contact:
-    return selectors.contact(actor=_actor(request), contact_id=contact_id)
+    return selectors.contact(actor=request_actor(request), contact_id=contact_id)
 
 
 @router.post(
@@ -375,7 +366,7 @@ def get_contact(request: HttpRequest, contact_id: int) -> Contact:
     summary="Resolve a contact without an incident (advice, signposting, referral)",
 )
 def resolve_contact(request: HttpRequest, contact_id: int, body: ResolveIn) -> Contact:
-    actor = _actor(request)
+    actor = request_actor(request)
     found = selectors.contact(actor=actor, contact_id=contact_id)
     return services.resolve_contact(actor=actor, contact=found, resolution_code=body.resolution_code, note=body.note)
 
@@ -386,7 +377,7 @@ def resolve_contact(request: HttpRequest, contact_id: int, body: ResolveIn) -> C
     summary="Link a contact to an open incident (its details go into the incident's log)",
 )
 def link_contact(request: HttpRequest, contact_id: int, body: LinkIn) -> Contact:
-    actor = _actor(request)
+    actor = request_actor(request)
     found = selectors.contact(actor=actor, contact_id=contact_id)
     target = selectors.incident(actor=actor, incident_id=body.incident_id)
     return services.link_contact(actor=actor, contact=found, incident=target, position=body.position)
@@ -398,7 +389,7 @@ def link_contact(request: HttpRequest, contact_id: int, body: LinkIn) -> Contact
     summary="Make an incident from a contact, copying everything it holds",
 )
 def create_incident(request: HttpRequest, contact_id: int, body: NewIncidentIn) -> Status[Incident]:
-    actor = _actor(request)
+    actor = request_actor(request)
     found = selectors.contact(actor=actor, contact_id=contact_id)
     incident = services.create_incident_from_contact(
         actor=actor, contact=found, category=body.category, qualifiers=body.qualifiers, position=body.position
@@ -416,7 +407,7 @@ def create_incident(request: HttpRequest, contact_id: int, body: NewIncidentIn) 
 def contact_duplicates(
     request: HttpRequest, contact_id: int, radius_metres: float | None = None, window_minutes: int | None = None
 ) -> list[selectors.Nearby]:
-    actor = _actor(request)
+    actor = request_actor(request)
     found = selectors.contact(actor=actor, contact_id=contact_id)
     return selectors.possible_duplicates(
         actor=actor, contact=found, radius_metres=radius_metres, window_minutes=window_minutes
@@ -437,7 +428,7 @@ def contact_duplicates(
 def list_incidents(request: HttpRequest, bcu: str = "", grade: str = "", status: str = "") -> Any:
     if status and status not in Incident.Status.values:
         raise InvalidInput(f"{status!r} is not a status: use one of {', '.join(Incident.Status.values)}.")
-    return selectors.incidents(actor=_actor(request), bcu_code=bcu, grade=grade, status=status)
+    return selectors.incidents(actor=request_actor(request), bcu_code=bcu, grade=grade, status=status)
 
 
 @router.get(
@@ -446,7 +437,7 @@ def list_incidents(request: HttpRequest, bcu: str = "", grade: str = "", status:
     summary="One incident with its THRIVE versions, log and response time",
 )
 def get_incident(request: HttpRequest, incident_id: int) -> Incident:
-    return selectors.incident(actor=_actor(request), incident_id=incident_id)
+    return selectors.incident(actor=request_actor(request), incident_id=incident_id)
 
 
 @router.post(
@@ -457,7 +448,7 @@ def get_incident(request: HttpRequest, incident_id: int) -> Incident:
     "a grade. Choosing another grade needs `override_reason`. Needs `control.grade_incident`.",
 )
 def assess(request: HttpRequest, incident_id: int, body: AssessmentIn) -> Status[services.Assessed]:
-    actor = _actor(request)
+    actor = request_actor(request)
     found = selectors.incident(actor=actor, incident_id=incident_id)
     parts = {dimension: getattr(body, dimension) for dimension in THRIVE_DIMENSIONS}
     assessed = services.assess_incident(
@@ -479,7 +470,7 @@ def assess(request: HttpRequest, incident_id: int, body: AssessmentIn) -> Status
     summary="Add a log entry (or a correction of an earlier one)",
 )
 def add_log_entry(request: HttpRequest, incident_id: int, body: LogIn) -> Status[IncidentLogEntry]:
-    actor = _actor(request)
+    actor = request_actor(request)
     found = selectors.incident(actor=actor, incident_id=incident_id)
     corrected = None
     if body.corrects is not None:
@@ -500,7 +491,7 @@ def add_log_entry(request: HttpRequest, incident_id: int, body: LogIn) -> Status
     "Send `expected_version`: 409 when someone else changed the incident meanwhile.",
 )
 def transition(request: HttpRequest, incident_id: int, body: TransitionIn) -> Incident:
-    actor = _actor(request)
+    actor = request_actor(request)
     found = selectors.incident(actor=actor, incident_id=incident_id)
     services.transition_incident(actor=actor, incident=found, **body.dict())
     return selectors.incident(actor=actor, incident_id=incident_id)
@@ -514,7 +505,7 @@ def transition(request: HttpRequest, incident_id: int, body: TransitionIn) -> In
 def incident_duplicates(
     request: HttpRequest, incident_id: int, radius_metres: float | None = None, window_minutes: int | None = None
 ) -> list[selectors.Nearby]:
-    actor = _actor(request)
+    actor = request_actor(request)
     found = selectors.incident(actor=actor, incident_id=incident_id)
     return selectors.open_incidents_near(
         actor=actor,
@@ -546,7 +537,7 @@ def response_times_today(request: HttpRequest) -> list[BcuDayOut]:
             pending=row.pending,
             percent_within_target=row.percent_within_target,
         )
-        for row in selectors.response_summary(actor=_actor(request))
+        for row in selectors.response_summary(actor=request_actor(request))
     ]
 
 
@@ -742,7 +733,7 @@ def _detail(detail: resource_selectors.UnitDetail) -> UnitDetailOut:
 )
 @paginate
 def list_units(request: HttpRequest, bcu: str = "", base_type: str = "") -> Any:
-    return resource_selectors.units(actor=_actor(request), bcu_code=bcu, base_type=base_type)
+    return resource_selectors.units(actor=request_actor(request), bcu_code=bcu, base_type=base_type)
 
 
 @router.get(
@@ -751,7 +742,7 @@ def list_units(request: HttpRequest, bcu: str = "", base_type: str = "") -> Any:
     summary="One unit with its crew, their current authorisations, assignment and status history",
 )
 def get_unit(request: HttpRequest, unit_id: int) -> UnitDetailOut:
-    return _detail(resource_selectors.unit_detail(actor=_actor(request), unit_id=unit_id))
+    return _detail(resource_selectors.unit_detail(actor=request_actor(request), unit_id=unit_id))
 
 
 @router.post(
@@ -762,7 +753,7 @@ def get_unit(request: HttpRequest, unit_id: int) -> UnitDetailOut:
     "you crew. Send `expected_version`: 409 when someone else changed the unit meanwhile.",
 )
 def set_unit_status(request: HttpRequest, unit_id: int, body: UnitStatusIn) -> UnitDetailOut:
-    actor = _actor(request)
+    actor = request_actor(request)
     found = resource_selectors.unit(actor=actor, unit_id=unit_id)
     resources.set_unit_status(
         actor=actor, unit=found, status_code=body.status, expected_version=body.expected_version, position=body.position
@@ -779,7 +770,7 @@ def set_unit_status(request: HttpRequest, unit_id: int, body: UnitStatusIn) -> U
     "unit moves an open incident to resourced. Needs `control.dispatch_resource`.",
 )
 def assign_unit(request: HttpRequest, incident_id: int, body: AssignIn) -> Status[Assignment]:
-    actor = _actor(request)
+    actor = request_actor(request)
     found = selectors.incident(actor=actor, incident_id=incident_id)
     sent = resource_selectors.unit(actor=actor, unit_id=body.unit_id)
     made = resources.assign_unit(
@@ -800,7 +791,7 @@ def assign_unit(request: HttpRequest, incident_id: int, body: AssignIn) -> Statu
     description="At scene is the incident's arrival (its response time). Needs `control.dispatch_resource`.",
 )
 def advance_assignment(request: HttpRequest, assignment_id: int, body: AdvanceIn) -> Assignment:
-    actor = _actor(request)
+    actor = request_actor(request)
     found = resource_selectors.assignment(actor=actor, assignment_id=assignment_id)
     return resources.advance_assignment(actor=actor, assignment=found, to_state=body.to, position=body.position)
 
@@ -813,7 +804,7 @@ def advance_assignment(request: HttpRequest, assignment_id: int, body: AdvanceIn
     "every control-room screen of the unit's BCU until acknowledged.",
 )
 def raise_urgent_assistance(request: HttpRequest, unit_id: int, body: PositionIn) -> Status[UrgentAssistance]:
-    actor = _actor(request)
+    actor = request_actor(request)
     found = resource_selectors.unit(actor=actor, unit_id=unit_id)
     raised = resources.raise_urgent_assistance(actor=actor, unit=found, position=body.position)
     return Status(201 if raised.created else 200, raised.alert)
@@ -825,7 +816,7 @@ def raise_urgent_assistance(request: HttpRequest, unit_id: int, body: PositionIn
     summary="Acknowledge an urgent assistance alert",
 )
 def acknowledge_urgent_assistance(request: HttpRequest, alert_id: int, body: PositionIn) -> UrgentAssistance:
-    actor = _actor(request)
+    actor = request_actor(request)
     found = resource_selectors.urgent_assistance(actor=actor, alert_id=alert_id)
     return resources.acknowledge_urgent_assistance(actor=actor, alert=found, position=body.position)
 
@@ -836,7 +827,7 @@ def acknowledge_urgent_assistance(request: HttpRequest, alert_id: int, body: Pos
     summary="Open urgent assistance alerts (optionally for one BCU)",
 )
 def open_urgent_assistance(request: HttpRequest, bcu: str = "") -> list[UrgentAssistance]:
-    return list(resource_selectors.open_urgent_assistance(actor=_actor(request), bcu_code=bcu))
+    return list(resource_selectors.open_urgent_assistance(actor=request_actor(request), bcu_code=bcu))
 
 
 @router.get(
@@ -847,4 +838,4 @@ def open_urgent_assistance(request: HttpRequest, bcu: str = "") -> list[UrgentAs
     "'at scene 45 min — check on welfare'; longest first.",
 )
 def timers(request: HttpRequest, bcu: str = "") -> list[resource_selectors.DueTimer]:
-    return resource_selectors.due_timers(actor=_actor(request), bcu_code=bcu)
+    return resource_selectors.due_timers(actor=request_actor(request), bcu_code=bcu)

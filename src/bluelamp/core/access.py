@@ -59,6 +59,13 @@ class RoleBackend(ModelBackend):
         return Permission.objects.filter(bluelamp_roles__members=user_obj)
 
 
+def request_actor(request: Any) -> Actor:
+    """Who an API request acts for: the API client (token) if there is one, else the signed-in
+    member of staff."""
+    auth = getattr(request, "auth", None)
+    return auth if auth is not None else request.user  # type: ignore[no-any-return]
+
+
 def require(actor: Actor, permission: str) -> None:
     if not actor.has_perm(permission):
         raise PermissionDenied("Your role does not allow this. Ask your force administrator if you need it.")

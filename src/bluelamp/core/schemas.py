@@ -1,5 +1,7 @@
 """Schemas shared by every router."""
 
+from typing import Any
+
 from ninja import Schema
 
 
@@ -12,3 +14,9 @@ class ErrorBody(Schema):
     """The body of every error answer: ``{"error": {"code": ..., "message": ...}}``."""
 
     error: ErrorDetail
+
+
+# The error answers an operation declares in the OpenAPI schema: reads, and writes (which may
+# also meet a conflict).
+ERRORS: dict[int, Any] = {401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 422: ErrorBody}
+WRITE_ERRORS: dict[int, Any] = {**ERRORS, 409: ErrorBody}

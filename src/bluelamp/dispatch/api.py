@@ -13,20 +13,12 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from bluelamp.control import selectors as control_selectors
-from bluelamp.core.access import Actor
-from bluelamp.core.schemas import ErrorBody
+from bluelamp.core.access import request_actor
+from bluelamp.core.schemas import ERRORS, WRITE_ERRORS
 from bluelamp.dispatch import avl, recommend, selectors, services
 from bluelamp.dispatch.models import Operation, OperationLogEntry, PositionSample
 
 router = Router()
-
-ERRORS: dict[int, Any] = {401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 422: ErrorBody}
-WRITE_ERRORS: dict[int, Any] = {**ERRORS, 409: ErrorBody}
-
-
-def _actor(request: HttpRequest) -> Actor:
-    auth = getattr(request, "auth", None)
-    return auth if auth is not None else request.user  # type: ignore[return-value]
 
 
 # AVL ----------------------------------------------------------------------------------------
@@ -60,7 +52,7 @@ class PositionsOut(Schema):
 
 @router.post("/positions", response={200: PositionsOut, **ERRORS}, summary="Send a batch of unit positions (AVL)")
 def send_positions(request: HttpRequest, body: PositionsIn) -> avl.Ingested:
-    return avl.ingest_positions(actor=_actor(request), items=body.items)
+    return avl.ingest_positions(actor=request_actor(request), items=body.items)
 
 
 class PositionOut(Schema):
@@ -74,7 +66,7 @@ class PositionOut(Schema):
 
 @router.get("/positions", response={200: list[PositionOut], **ERRORS}, summary="Latest position of every unit")
 def latest_positions(request: HttpRequest) -> list[selectors.Position]:
-    return selectors.latest_positions(actor=_actor(request))
+    return selectors.latest_positions(actor=request_actor(request))
 
 
 class SampleOut(Schema):
@@ -94,7 +86,9 @@ class SampleOut(Schema):
 def position_history(
     request: HttpRequest, unit_id: int, since: dt.datetime | None = None, until: dt.datetime | None = None
 ) -> list[PositionSample]:
-    return list(selectors.position_history(actor=_actor(request), unit_id=unit_id, since=since, until=until)[:5000])
+    return list(
+        selectors.position_history(actor=request_actor(request), unit_id=unit_id, since=since, until=until)[:5000]
+    )
 
 
 # Recommendation -----------------------------------------------------------------------------
@@ -192,7 +186,7 @@ def _recommendation_out(found: recommend.Recommendation) -> RecommendationOut:
     summary="The closest most appropriate units for an incident, with reasons",
 )
 def recommendation(request: HttpRequest, incident_id: int, preemptible: bool = False) -> RecommendationOut:
-    actor = _actor(request)
+    actor = request_actor(request)
     incident = control_selectors.incident(actor=actor, incident_id=incident_id)
     return _recommendation_out(recommend.recommend(actor=actor, incident=incident, preemptible=preemptible))
 
@@ -217,7 +211,7 @@ class DispatchOut(Schema):
     summary="Send the recommended unit(s), or another with a reason",
 )
 def dispatch(request: HttpRequest, incident_id: int, body: DispatchIn) -> DispatchOut:
-    actor = _actor(request)
+    actor = request_actor(request)
     incident = control_selectors.incident(actor=actor, incident_id=incident_id)
     done = services.dispatch(
         actor=actor,
@@ -296,7 +290,7 @@ class LogOut(Schema):
 
 @router.get("/operations", response={200: list[OperationOut], **ERRORS}, summary="Pre-planned operations")
 def list_operations(request: HttpRequest, running_at: dt.datetime | None = None) -> list[Operation]:
-    return list(selectors.operations(actor=_actor(request), running_at=running_at)[:200])
+    return list(selectors.operations(actor=request_actor(request), running_at=running_at)[:200])
 
 
 @router.get(
@@ -314,14 +308,14 @@ def running_operations(request: HttpRequest, at: dt.datetime | None = None) -> l
             incidents=r.incidents,
             open_incidents=r.open_incidents,
         )
-        for r in selectors.running_operations(actor=_actor(request), at=at)
+        for r in selectors.running_operations(actor=request_actor(request), at=at)
     ]
 
 
 @router.post("/operations", response={201: OperationOut, **WRITE_ERRORS}, summary="Plan an operation")
 def create_operation(request: HttpRequest, body: OperationIn) -> Status[Operation]:
     operation = services.create_operation(
-        actor=_actor(request),
+        actor=request_actor(request),
         name=body.name,
         commander=body.commander,
         area=body.area,
@@ -333,14 +327,14 @@ def create_operation(request: HttpRequest, body: OperationIn) -> Status[Operatio
 
 @router.get("/operations/{operation_id}", response={200: OperationOut, **ERRORS}, summary="One operation")
 def get_operation(request: HttpRequest, operation_id: int) -> Operation:
-    return selectors.operation(actor=_actor(request), operation_id=operation_id)
+    return selectors.operation(actor=request_actor(request), operation_id=operation_id)
 
 
 @router.post(
     "/operations/{operation_id}/units", response={200: OperationOut, **WRITE_ERRORS}, summary="Reserve units for it"
 )
 def reserve_units(request: HttpRequest, operation_id: int, body: UnitsIn) -> Operation:
-    actor = _actor(request)
+    actor = request_actor(request)
     operation = selectors.operation(actor=actor, operation_id=operation_id)
     services.reserve_units(actor=actor, operation=operation, unit_ids=body.unit_ids)
     return operation
@@ -352,7 +346,7 @@ def reserve_units(request: HttpRequest, operation_id: int, body: UnitsIn) -> Ope
     summary="Give a reserved unit back to general dispatch",
 )
 def release_unit(request: HttpRequest, operation_id: int, unit_id: int) -> Operation:
-    actor = _actor(request)
+    actor = request_actor(request)
     operation = selectors.operation(actor=actor, operation_id=operation_id)
     services.release_unit(actor=actor, operation=operation, unit_id=unit_id)
     return operation
@@ -360,14 +354,14 @@ def release_unit(request: HttpRequest, operation_id: int, unit_id: int) -> Opera
 
 @router.post("/operations/{operation_id}/end", response={200: OperationOut, **WRITE_ERRORS}, summary="End it now")
 def end_operation(request: HttpRequest, operation_id: int) -> Operation:
-    actor = _actor(request)
+    actor = request_actor(request)
     operation = selectors.operation(actor=actor, operation_id=operation_id)
     return services.end_operation(actor=actor, operation=operation)
 
 
 @router.get("/operations/{operation_id}/log", response={200: list[LogOut], **ERRORS}, summary="The operation's log")
 def operation_log(request: HttpRequest, operation_id: int) -> list[OperationLogEntry]:
-    operation = selectors.operation(actor=_actor(request), operation_id=operation_id)
+    operation = selectors.operation(actor=request_actor(request), operation_id=operation_id)
     return list(selectors.operation_log(operation))
 
 
@@ -375,6 +369,6 @@ def operation_log(request: HttpRequest, operation_id: int) -> list[OperationLogE
     "/operations/{operation_id}/log", response={201: LogOut, **WRITE_ERRORS}, summary="Add to the operation's log"
 )
 def add_log(request: HttpRequest, operation_id: int, body: LogIn) -> Status[OperationLogEntry]:
-    actor = _actor(request)
+    actor = request_actor(request)
     operation = selectors.operation(actor=actor, operation_id=operation_id)
     return Status(201, services.add_operation_log_entry(actor=actor, operation=operation, text=body.text))

@@ -9,18 +9,11 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from bluelamp.core.access import Actor
-from bluelamp.core.schemas import ErrorBody
+from bluelamp.core.access import request_actor
+from bluelamp.core.schemas import ERRORS
 from bluelamp.online import selectors, services
 
 router = Router()
-
-ERRORS: dict[int, Any] = {401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 422: ErrorBody}
-
-
-def _actor(request: HttpRequest) -> Actor:
-    auth = getattr(request, "auth", None)
-    return auth if auth is not None else request.user  # type: ignore[return-value]
 
 
 class ReportOut(Schema):
@@ -63,14 +56,14 @@ class UpdateOut(Schema):
 
 @router.get("/reports/{reference}", response={200: ReportOut, **ERRORS}, summary="Read an online report (audited)")
 def read_report(request: HttpRequest, reference: str) -> Any:
-    return selectors.report(_actor(request), reference)
+    return selectors.report(request_actor(request), reference)
 
 
 @router.post(
     "/reports/{reference}/messages", response={201: UpdateOut, **ERRORS}, summary="Send the reporter a message"
 )
 def send_message(request: HttpRequest, reference: str, body: MessageIn) -> Any:
-    actor = _actor(request)
+    actor = request_actor(request)
     return Status(
         201, services.message_reporter(actor=actor, report=selectors.report(actor, reference), text=body.text)
     )
@@ -80,6 +73,6 @@ def send_message(request: HttpRequest, reference: str, body: MessageIn) -> Any:
     "/reports/{reference}/crime-reference", response={200: ReportOut, **ERRORS}, summary="Give the crime reference"
 )
 def crime_reference(request: HttpRequest, reference: str, body: CrimeReferenceIn) -> Any:
-    actor = _actor(request)
+    actor = request_actor(request)
     report = selectors.report(actor, reference)
     return services.give_crime_reference(actor=actor, report=report, crime_reference=body.crime_reference)

@@ -11,21 +11,13 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from ninja import Header, Router, Schema
 
-from bluelamp.core.access import Actor
+from bluelamp.core.access import request_actor
 from bluelamp.core.errors import InvalidInput
-from bluelamp.core.schemas import ErrorBody
+from bluelamp.core.schemas import ERRORS
 from bluelamp.pole import selectors
 from bluelamp.pole.models import Event, Link, Location
 
 router = Router()
-
-ERRORS: dict[int, Any] = {401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 422: ErrorBody}
-
-
-def _actor(request: HttpRequest) -> Actor:
-    """The API client (token) if there is one, else the signed-in member of staff."""
-    auth = getattr(request, "auth", None)
-    return auth if auth is not None else request.user  # type: ignore[return-value]
 
 
 class MarkerOut(Schema):
@@ -170,7 +162,13 @@ def history(
     open_radius_m: float = selectors.OPEN_RADIUS_M,
 ) -> HistoryOut:
     found = selectors.history_at_point(
-        actor=_actor(request), lat=lat, lon=lon, at=at, radius_m=radius_m, months=months, open_radius_m=open_radius_m
+        actor=request_actor(request),
+        lat=lat,
+        lon=lon,
+        at=at,
+        radius_m=radius_m,
+        months=months,
+        open_radius_m=open_radius_m,
     )
     return HistoryOut(
         lat=found.lat,
@@ -214,7 +212,7 @@ def get_person(
     person_id: int,
     justification: Annotated[str | None, Header(alias="X-Justification")] = None,
 ) -> PersonOut:
-    actor = _actor(request)
+    actor = request_actor(request)
     selectors.check_person(actor=actor, person_id=person_id)  # 403 / 404 come first
     if not (justification or "").strip():
         raise InvalidInput(
@@ -247,7 +245,7 @@ def get_person(
     "do not matter). 404 when your force has no record of the vehicle. Needs `pole.view_history`.",
 )
 def vehicle_markers(request: HttpRequest, plate: str) -> VehicleMarkersOut:
-    found = selectors.markers_for_plate(actor=_actor(request), plate=plate)
+    found = selectors.markers_for_plate(actor=request_actor(request), plate=plate)
     vehicle = found.vehicle
     return VehicleMarkersOut(
         object_id=vehicle.pk,
