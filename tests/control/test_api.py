@@ -88,6 +88,40 @@ def test_a_call_becomes_a_graded_incident_over_the_api(handler_client: Client) -
     assert (detail["response_time"]["target_minutes"], detail["response_time"]["met"]) == (15, None)
 
 
+def test_a_call_made_an_incident_in_one_request(handler_client: Client, handler: User) -> None:
+    sent = CALL | {"source_reference": "NWAS-CAD-20261122-0042", "channel": "101", "position": "CW call handling 7"}
+    response = _post(handler_client, "/incidents", sent)
+    assert response.status_code == 201, response.content
+    incident = response.json()
+    contact = Contact.objects.get(pk=incident["contact_ids"][0])
+    assert (contact.outcome, contact.incident_id, contact.channel) == ("incident", incident["id"], "101")
+    assert (incident["bcu"], incident["opening_category"], incident["opening_qualifiers"]) == (
+        "CW",
+        "crime.violence",
+        ["alcohol"],
+    )
+    entry = incident["log"][0]
+    assert (entry["kind"], entry["position"]) == ("automatic", "CW call handling 7")
+    assert entry["data"]["from_contact"]["caller_name"] == "Sam Caller"
+
+    again = _post(handler_client, "/incidents", sent)  # the sender repeats itself: the same incident
+    assert (again.status_code, again.json()["id"]) == (200, incident["id"])
+    assert (Incident.objects.count(), Contact.objects.count()) == (1, 1)
+
+
+def test_a_call_made_an_incident_in_one_request_changes_nothing_when_refused(
+    handler_client: Client, client: Client, met: Force, make_user: MakeUser
+) -> None:
+    unknown = _post(handler_client, "/incidents", CALL | {"category": "crime.nothing_like_this"})
+    assert unknown.status_code == 422
+    assert "crime.nothing_like_this" in unknown.json()["error"]["message"]
+    assert _post(handler_client, "/incidents", {k: v for k, v in CALL.items() if k != "category"}).status_code == 422
+    client.force_login(make_user("analyst.met", met, "analyst"))
+    assert _post(client, "/incidents", CALL).status_code == 403
+    assert not Contact.objects.exists()
+    assert not Incident.objects.exists()
+
+
 def test_an_old_version_gets_409(handler_client: Client, handler: User) -> None:
     incident = new_incident(handler)
     assert _post(handler_client, f"/incidents/{incident.pk}/assessments", _assessment(version=1)).status_code == 201

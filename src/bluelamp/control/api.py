@@ -397,6 +397,26 @@ def create_incident(request: HttpRequest, contact_id: int, body: NewIncidentIn) 
     return Status(201, selectors.incident(actor=actor, incident_id=incident.pk))
 
 
+class CallIn(ContactIn):
+    category: str = Field(..., examples=["crime.violence"], description="NSIR opening category (nsir.json)")
+    position: str = Field("", examples=["CW call handling 7"])
+
+
+@router.post(
+    "/incidents",
+    response={200: IncidentOut, 201: IncidentOut, **WRITE_ERRORS},
+    summary="Take a contact and make it an incident at once",
+    description="One transaction: the contact (as `POST /contacts`) and the incident made from it (as "
+    "`POST /contacts/{id}/incident`). 201 with the new incident; 200 with the one made before when "
+    "`source_reference` was sent before on the same channel. Possible duplicates are not offered first: "
+    "see `GET /incidents/{id}/duplicates`. Needs `control.add_contact` and `control.add_incident`.",
+)
+def create_incident_from_call(request: HttpRequest, body: CallIn) -> Status[Incident]:
+    actor = request_actor(request)
+    made = services.create_incident_from_call(actor=actor, **body.dict())
+    return Status(201 if made.created else 200, selectors.incident(actor=actor, incident_id=made.incident.pk))
+
+
 @router.get(
     "/contacts/{contact_id}/duplicates",
     response={200: list[NearbyOut], **ERRORS},

@@ -30,7 +30,7 @@ from bluelamp.control.models import (
 from bluelamp.core import audit
 from bluelamp.core import selectors as core_selectors
 from bluelamp.core.access import Actor, require
-from bluelamp.core.errors import Conflict, InvalidInput, NotFound, OutsideServiceArea, PermissionDenied
+from bluelamp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bluelamp.core.events import emit
 from bluelamp.core.geography import h3_cell
 from bluelamp.core.models import Bcu, Borough, Force, User, with_related
@@ -87,15 +87,8 @@ def place(*, force: Force, address: str = "", lat: float | None = None, lon: flo
         if not address:
             raise InvalidInput("Give an address or a map point (latitude and longitude).")
         return Place(address, None, None, None, None, "")
-    cell = h3_cell(lat, lon)
-    try:
-        area = core_selectors.locate(lat=lat, lon=lon)
-    except OutsideServiceArea:
-        return Place(address, lat, lon, None, None, cell)
-    if area.force_code != force.code or area.borough_gss is None:
-        return Place(address, lat, lon, None, None, cell)
-    borough = core_selectors.borough(area.borough_gss)
-    return Place(address, lat, lon, borough, borough.bcu, cell)
+    borough = core_selectors.borough_at(force, lat, lon)
+    return Place(address, lat, lon, borough, borough.bcu if borough else None, h3_cell(lat, lon))
 
 
 def _set_place(record: Contact | Incident, where: Place) -> None:
@@ -294,8 +287,10 @@ def allocate_cad_number(*, force: Force, day: dt.date) -> int:
     caller's transaction ends, so concurrent incidents queue for their numbers."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("allocate_cad_number must run inside the transaction that uses the number")
-    CadCounter.objects.get_or_create(force=force, day=day)
-    counter = CadCounter.objects.select_for_update().get(force=force, day=day)
+    counter = CadCounter.objects.select_for_update().filter(force=force, day=day).first()
+    if counter is None:  # the day's first incident: make the row (or find it made), then lock it
+        CadCounter.objects.get_or_create(force=force, day=day)
+        counter = CadCounter.objects.select_for_update().get(force=force, day=day)
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
     return counter.last_number
@@ -308,7 +303,13 @@ def create_incident_from_contact(
     """Turn a contact into a new incident, copying everything it holds (location, description,
     category, every detail). The copy is written to the incident's log as an automatic entry."""
     require(actor, "control.add_incident")
-    contact = _open_contact(actor, contact)
+    return _make_incident(actor, _open_contact(actor, contact), category, qualifiers, position)
+
+
+def _make_incident(
+    actor: Actor, contact: Contact, category: str, qualifiers: list[str] | None, position: str
+) -> Incident:
+    """The incident from ``contact``, which the caller holds locked (or made in this transaction)."""
     category = category or contact.category
     qualifiers = list(qualifiers if qualifiers is not None else contact.qualifiers)
     if not category:
@@ -316,10 +317,11 @@ def create_incident_from_contact(
     rules.check_category(category, qualifiers, what="opening category")
     now = timezone.now()
     day = cad_day(now)
+    force = _actor_force(actor)  # the contact's own (checked above), from the process's copy
     incident = Incident(
-        force=contact.force,
+        force=force,
         cad_day=day,
-        cad_number=allocate_cad_number(force=contact.force, day=day),
+        cad_number=allocate_cad_number(force=force, day=day),
         created_at=now,
         description=contact.description,
         opening_category=category,
@@ -328,13 +330,13 @@ def create_incident_from_contact(
         address=contact.address,
         lat=contact.lat,
         lon=contact.lon,
-        borough=contact.borough,
-        bcu=contact.bcu,
+        borough_id=contact.borough_id,
+        bcu_id=contact.bcu_id,
         h3_cell=contact.h3_cell,
     )
     incident.save()
     contact.outcome, contact.incident, contact.closed_at = Contact.Outcome.INCIDENT, incident, now
-    contact.save()
+    contact.save(update_fields=["outcome", "incident", "closed_at"])
     append_log_entry(
         incident=incident,
         actor=actor,
@@ -342,6 +344,7 @@ def create_incident_from_contact(
         text=f"Incident created from {_contact_text(contact)}",
         data={"from_contact": _contact_summary(contact), "category": category, "qualifiers": qualifiers},
         position=position,
+        new_incident=True,
     )
     _record_incident_collection(actor, incident, contact)
     emit(
@@ -353,6 +356,28 @@ def create_incident_from_contact(
         category=category,
     )
     return incident
+
+
+@dataclass(frozen=True)
+class Made:
+    incident: Incident
+    created: bool  # False when the same source reference was delivered before
+
+
+@transaction.atomic
+def create_incident_from_call(*, actor: Actor, position: str = "", **contact: Any) -> Made:
+    """Take a contact and make it an incident in one step (one transaction): for a call that
+    plainly needs one, and for systems that send incidents (another service's CAD, a monitoring
+    centre). ``contact`` is what :func:`receive_contact` takes. Sending the same
+    ``source_reference`` again gives back the incident made the first time."""
+    require(actor, "control.add_incident")
+    received = receive_contact(actor=actor, **contact)
+    if not received.created:
+        if received.contact.incident_id is not None:
+            return Made(Incident.objects.get(pk=received.contact.incident_id), created=False)
+        made = create_incident_from_contact(actor=actor, contact=received.contact, position=position)
+        return Made(made, created=True)
+    return Made(_make_incident(actor, received.contact, "", None, position), created=True)
 
 
 def _lock_incident(actor: Actor, incident: Incident, expected_version: int | None) -> Incident:
@@ -564,11 +589,17 @@ def append_log_entry(
     data: dict[str, Any] | None = None,
     position: str = "",
     corrects: IncidentLogEntry | None = None,
+    new_incident: bool = False,
 ) -> IncidentLogEntry:
     """Chain one entry onto an incident's log. Callers hold the incident row's lock (services
-    lock it first), so entries of one incident are chained one after another."""
+    lock it first), so entries of one incident are chained one after another. ``new_incident``:
+    the incident was made in this transaction, so nobody else can see it and its head is known."""
     with transaction.atomic(savepoint=False):  # part of the caller's transaction, whole or not at all
-        head = Incident.objects.select_for_update().only("log_length", "last_log_hash").get(pk=incident.pk)
+        head = (
+            incident
+            if new_incident
+            else Incident.objects.select_for_update().only("log_length", "last_log_hash").get(pk=incident.pk)
+        )
         entry = IncidentLogEntry(
             incident_id=incident.pk,
             at=timezone.now(),

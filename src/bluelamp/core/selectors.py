@@ -58,6 +58,18 @@ def borough(gss_code: str) -> Borough:
     return copy.copy(found)
 
 
+def borough_at(force: Force, lat: float, lon: float) -> Borough | None:
+    """The borough (with its BCU) of a point inside ``force``'s own area; None elsewhere, e.g.
+    a call from across the border, which keeps its coordinates but is not placed in our areas."""
+    try:
+        area = locate(lat=lat, lon=lon)
+    except OutsideServiceArea:
+        return None
+    if area.force_code != force.code or area.borough_gss is None:
+        return None
+    return borough(area.borough_gss)
+
+
 def _build_area_index() -> AreaIndex:
     entries = []
     boroughs = Borough.with_boundary.select_related("force", "bcu").defer("force__boundary").order_by("gss_code")

@@ -9,14 +9,15 @@ is linked when someone confirms who they are, through POLE's own services.
 
 The feed listens to the control room's outbox events (as the live screens do) and writes through
 POLE's own services as the system client "Command and Control", which holds only what it needs.
-It runs after the control room's commit, in a transaction of its own: a failure here never undoes
-a call handler's work; it is logged, and feeding the incident again (``feed_incident``) is safe,
+It runs inside the control room's transaction, in a savepoint: the POLE copy exists exactly when
+the incident does (nothing to lose if the process stops after the commit, and no second
+transaction to wait for), and a failure here never undoes a call handler's work: it is rolled
+back to the savepoint and logged, and feeding the incident again (``feed_incident``) is safe,
 because every step is idempotent."""
 
 from __future__ import annotations
 
 import logging
-from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -54,14 +55,16 @@ def _on_outbox_event(sender: type[OutboxEvent], instance: OutboxEvent, created: 
     if created and instance.topic in TOPICS and instance.force_id is not None:
         incident_id = instance.payload.get("incident_id")
         if incident_id:
-            transaction.on_commit(partial(_feed_quietly, instance.force_id, int(incident_id)))
+            _feed_quietly(instance.force_id, int(incident_id))
 
 
 def _feed_quietly(force_id: int, incident_id: int) -> None:
-    try:
+    try:  # feed_incident is atomic: inside the caller's transaction, a savepoint rolled back on failure
         feed_incident(force_id=force_id, incident_id=incident_id)
     except DomainError as error:
         logger.warning("POLE feed: incident %s not fed: %s", incident_id, error.message)
+    except Exception:
+        logger.exception("POLE feed: incident %s not fed", incident_id)
 
 
 @transaction.atomic

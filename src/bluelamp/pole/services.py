@@ -17,11 +17,11 @@ from django.utils import timezone
 
 from bluelamp.core import audit
 from bluelamp.core.access import Actor, require
-from bluelamp.core.errors import InvalidInput, NotFound, OutsideServiceArea
+from bluelamp.core.errors import InvalidInput, NotFound
 from bluelamp.core.events import emit
 from bluelamp.core.geography import check_lat_lon
-from bluelamp.core.models import Bcu, Borough, Force, User
-from bluelamp.core.selectors import locate
+from bluelamp.core.models import Force, User
+from bluelamp.core.selectors import borough_at
 from bluelamp.pole import catalogue, nearby
 from bluelamp.pole.models import Event, Link, Location, Object, Person, WarningMarker
 from bluelamp.pole.months import add_months
@@ -158,19 +158,6 @@ def _existing_location(*, force: Force, address_key: str, uprn: int | None, lat:
     return next(matches, None)
 
 
-def _borough_and_bcu(force: Force, lat: float, lon: float) -> tuple[Borough | None, Bcu | None]:
-    """The borough and BCU of a point inside ``force``'s own area (none outside it)."""
-    try:
-        area = locate(lat=lat, lon=lon)
-    except OutsideServiceArea:
-        return None, None
-    if area.force_code != force.code:
-        return None, None
-    borough = Borough.objects.filter(gss_code=area.borough_gss).first() if area.borough_gss else None
-    bcu = Bcu.objects.filter(force=force, code=area.bcu_code).first() if area.bcu_code else None
-    return borough, bcu
-
-
 @transaction.atomic
 def find_or_create_location(
     *, actor: Actor, force: Force, address: str, lat: float, lon: float, uprn: int | None = None, postcode: str = ""
@@ -184,7 +171,7 @@ def find_or_create_location(
     found = _existing_location(force=force, address_key=address_key, uprn=uprn, lat=lat, lon=lon)
     if found is not None:
         return found
-    borough, bcu = _borough_and_bcu(force, lat, lon)
+    borough = borough_at(force, lat, lon)
     location = Location.objects.create(
         force=force,
         address=address.strip(),
@@ -195,7 +182,7 @@ def find_or_create_location(
         lon=lon,
         h3_cell=nearby.cell_of(lat, lon),
         borough=borough,
-        bcu=bcu,
+        bcu=borough.bcu if borough else None,
     )
     emit("pole.location.created", force=force, location_id=location.pk, h3_cell=location.h3_cell)
     return location
