@@ -1,7 +1,10 @@
-"""Incident creation over real HTTP: a 999 call taken and turned into an incident through the
-API (two requests), against uvicorn serving bluelamp in another process, on SQLite and on
-PostgreSQL. Baseline in the same run: GET /healthz, the cheapest request that still reaches the
-database, measured on the same server with the same client."""
+"""Incident creation over real HTTP against uvicorn serving bluelamp in other processes, on
+SQLite and on PostgreSQL: incidents made in one request (``POST /api/v1/control/incidents``),
+flat out with a fixed number in flight (the most the server can do) and at the goal's rate
+offered whatever the server does (open loop, as calls arrive: the test of "so many per second
+within so many milliseconds"); and the call-taking screen's two requests (a 999 call, then the
+incident). Baseline in the same run: GET /healthz, the cheapest request that still reaches the
+database, on the same server with the same client."""
 
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 CONCURRENCY = 16
+OPEN_LOOP_CONNECTIONS = 64
 SETUP = """
 from django.contrib.auth.models import Permission
 from bluelamp.core import services, tokens
@@ -77,7 +81,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def served(database_url: str | None) -> Iterator[tuple[str, str]]:
+def served(database_url: str | None, workers: int = 1) -> Iterator[tuple[str, str]]:
     """A prepared bluelamp (migrated, London loaded, a call-handler token) served by uvicorn."""
     home = Path(tempfile.mkdtemp(prefix="bluelamp-http-bench-"))
     (home / "build").symlink_to(ROOT / "build")
@@ -87,7 +91,7 @@ def served(database_url: str | None) -> Iterator[tuple[str, str]]:
     token = _bluelamp(env, "shell", "-c", SETUP).strip().splitlines()[-1]
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "bluelamp", "serve", "--port", str(port), "--workers", os.environ.get("BENCH_WORKERS", "1")],
+        [sys.executable, "-m", "bluelamp", "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=(home / "server.log").open("w"),
@@ -144,12 +148,39 @@ def _calls(count: int) -> list[tuple[tuple[float, float], str, str, list[str]]]:
     return calls
 
 
-def measure(database: str, database_url: str | None, operations: int) -> list[Measured]:
-    calls = _calls(operations)
+def _open_loop(
+    rate: float, operations: int, operation: Callable[[httpx.AsyncClient, int], Awaitable[None]], base: str, token: str
+) -> tuple[float, list[float]]:
+    """Start one operation every 1/rate seconds whatever the server is doing, as calls arrive in a
+    control room, and time each from when it was due (so waiting for a connection counts)."""
 
-    async def take_call_and_make_incident(client: httpx.AsyncClient, number: int) -> None:
+    async def run() -> tuple[float, list[float]]:
+        latencies: list[float] = []
+        limits = httpx.Limits(max_connections=OPEN_LOOP_CONNECTIONS, max_keepalive_connections=OPEN_LOOP_CONNECTIONS)
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as client:
+            begun = time.perf_counter()
+
+            async def one(number: int) -> None:
+                due = begun + number / rate
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                await operation(client, number)
+                latencies.append((time.perf_counter() - due) * 1000)
+
+            await asyncio.gather(*(one(number) for number in range(operations)))
+            return time.perf_counter() - begun, latencies
+
+    return asyncio.run(run())
+
+
+def measure(database: str, database_url: str | None, operations: int, workers: int, goal_rate: float) -> list[Measured]:
+    """Incidents made in one request (POST /incidents), flat out and at the goal's rate; the
+    two-request flow of the call-taking screen; and the /healthz baseline."""
+    calls = _calls(operations * 4 + 100)
+
+    def call(number: int) -> dict[str, object]:
         (lat, lon), address, category, qualifiers = calls[number]
-        call = {
+        return {
             "channel": "999",
             "caller_name": "Bench Caller",
             "caller_phone": "07700 900000",
@@ -160,10 +191,15 @@ def measure(database: str, database_url: str | None, operations: int) -> list[Me
             "category": category,
             "qualifiers": qualifiers,
         }
-        if os.environ.get("BENCH_ONE"):
-            (await client.post("/api/v1/control/incidents", json=call)).raise_for_status()
-            return
-        contact = await client.post("/api/v1/control/contacts", json=call)
+
+    def offset(by: int) -> Callable[[httpx.AsyncClient, int], Awaitable[None]]:
+        async def make_incident(client: httpx.AsyncClient, number: int) -> None:
+            (await client.post("/api/v1/control/incidents", json=call(by + number))).raise_for_status()
+
+        return make_incident
+
+    async def take_call_then_make_incident(client: httpx.AsyncClient, number: int) -> None:
+        contact = await client.post("/api/v1/control/contacts", json=call(3 * operations + number))
         contact.raise_for_status()
         incident = await client.post(f"/api/v1/control/contacts/{contact.json()['id']}/incident", json={})
         incident.raise_for_status()
@@ -171,13 +207,18 @@ def measure(database: str, database_url: str | None, operations: int) -> list[Me
     async def health(client: httpx.AsyncClient, number: int) -> None:
         (await client.get("/healthz")).raise_for_status()
 
-    with served(database_url) as (base, token):
-        asyncio.run(_run(50, take_call_and_make_incident, base, token))  # warm up
-        seconds, latencies = asyncio.run(_run(operations, take_call_and_make_incident, base, token))
-        baseline_seconds, baseline_latencies = asyncio.run(_run(operations, health, base, token))
+    where = f"{database}, {workers} worker{'s' if workers > 1 else ''}"
+    with served(database_url, workers) as (base, token):
+        asyncio.run(_run(100, offset(4 * operations), base, token))  # warm up every worker
+        flat_out = asyncio.run(_run(operations, offset(0), base, token))
+        at_goal = _open_loop(goal_rate, operations, offset(operations), base, token)
+        two_step = asyncio.run(_run(operations // 2, take_call_then_make_incident, base, token))
+        baseline = asyncio.run(_run(operations, health, base, token))
     return [
-        Measured(f"999 call -> incident over HTTP ({database})", operations, seconds, latencies),
-        Measured(f"GET /healthz over HTTP ({database})", operations, baseline_seconds, baseline_latencies),
+        Measured(f"incident in one request, {CONCURRENCY} in flight ({where})", operations, *flat_out),
+        Measured(f"incident in one request, {goal_rate:.0f}/s offered ({where})", operations, *at_goal),
+        Measured(f"999 call, then incident: two requests ({where})", operations // 2, *two_step),
+        Measured(f"GET /healthz, {CONCURRENCY} in flight ({where})", operations, *baseline),
     ]
 
 

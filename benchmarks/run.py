@@ -205,29 +205,33 @@ def http_section() -> str:
 
     goal_rate, goal_p99 = 200, 100.0
     postgres_url = os.environ.get("BLUELAMP_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    runs = [("SQLite", None)]
-    postgres = bench.fresh_postgres_database(postgres_url)
-    runs.append(("PostgreSQL", postgres))
+    # SQLite has one writer at a time whatever the number of processes: one worker. PostgreSQL
+    # is served as in production, one worker per core.
+    runs = [("SQLite", None, 1), ("PostgreSQL", bench.fresh_postgres_database(postgres_url), os.cpu_count() or 1)]
     lines = [
         "",
-        f"## Incident creation over HTTP ({bench.CONCURRENCY} clients in flight, uvicorn, one worker)",
+        "## Incident creation over HTTP (uvicorn; the load generator on the same machine)",
         "",
-        f"Goal: at least {goal_rate} incidents/s with p99 at most {goal_p99:.0f} ms. Each incident is two requests:",
-        "POST a 999 call, then POST it into an incident.",
+        f"Goal: at least {goal_rate} incidents/s with p99 at most {goal_p99:.0f} ms, judged on the open-loop row:",
+        f"{goal_rate} incidents/s offered on schedule, each timed from when it was due. Each incident is a 999",
+        "call recorded, the incident made from it with its CAD number, log entry, audit entries, outbox events",
+        "and POLE event, in one transaction.",
         "",
         "| measured | operations | per second | p50 ms | p99 ms | goal met |",
         "|---|---:|---:|---:|---:|---|",
     ]
-    for database, url in runs:
-        if database == "PostgreSQL" and url is None:
+    for database, url, workers in runs:
+        if url is None and database == "PostgreSQL":
             lines.append(f"| PostgreSQL at {postgres_url} unreachable: not measured | | | | | no |")
             continue
-        incident, health = bench.measure(database, url, operations=2000)
-        met = "yes" if incident.rate >= goal_rate and incident.p99 <= goal_p99 else "no"
-        for measured, goal in ((incident, met), (health, "(baseline)")):
+        measured = bench.measure(database, url, operations=2000, workers=workers, goal_rate=goal_rate)
+        for row in measured:
+            judged = "offered" in row.what
+            # Open loop: the server kept up when the rate achieved is (nearly) the rate offered.
+            met = "yes" if row.rate >= goal_rate * 0.98 and row.p99 <= goal_p99 else "no"
             lines.append(
-                f"| {measured.what} | {measured.operations:,} | {measured.rate:,.0f} | {measured.p50:,.1f} "
-                f"| {measured.p99:,.1f} | {goal} |"
+                f"| {row.what} | {row.operations:,} | {row.rate:,.0f} | {row.p50:,.1f} | {row.p99:,.1f} "
+                f"| {met if judged else ''} |"
             )
     return "\n".join(lines) + "\n"
 
