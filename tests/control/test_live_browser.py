@@ -12,6 +12,7 @@ from pytest_django.live_server_helper import LiveServer
 from bluelamp.control import services
 from bluelamp.control.models import Incident
 from bluelamp.core.models import User
+from bluelamp.core.services import load_gazetteer
 from tests.browser.support import axe_violations, describe
 from tests.control.conftest import TRAFALGAR_SQUARE, new_incident
 
@@ -42,6 +43,8 @@ def second_page(browser: Browser) -> Iterator[Page]:
 def test_call_taking_queue_and_incident_pages_are_accessible(
     page: Page, live_server: LiveServer, handler: User
 ) -> None:
+    lat, lon = TRAFALGAR_SQUARE
+    load_gazetteer([{"name": "Trafalgar Square", "lat": str(lat), "lon": str(lon)}], source="test")
     sign_in(page, live_server, handler, "/control/contacts/new")
     expect(page.get_by_role("heading", level=1)).to_have_text("Take a call")
     assert_accessible(page)
@@ -50,14 +53,21 @@ def test_call_taking_queue_and_incident_pages_are_accessible(
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter what is happening")
     assert_accessible(page)
 
-    page.get_by_label("Address or place").fill("Trafalgar Square")
-    page.get_by_label("Latitude").fill(str(TRAFALGAR_SQUARE[0]))
-    page.get_by_label("Longitude").fill(str(TRAFALGAR_SQUARE[1]))
     page.get_by_label("What is happening").fill("Two men fighting")
     page.get_by_label("NSIR category").select_option("crime.violence")
-    page.get_by_role("button", name="Check history at this place").click()
+    page.get_by_label("Address or place").fill("trafalgar sq")  # found by name: no coordinates typed
+    page.get_by_role("button", name="Find this address").click()
+    expect(page.get_by_role("group", name="1 place matching “trafalgar sq”")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Trafalgar Square, Westminster").check()
+    page.get_by_role("button", name="Use this place").click()
+    expect(page.get_by_label("Latitude")).to_have_value(f"{TRAFALGAR_SQUARE[0]:.6f}")
+    expect(page.get_by_label("What is happening")).to_have_value("Two men fighting")
     expect(page.get_by_role("heading", name="History at this place")).to_be_visible()
     assert_accessible(page)
+
+    page.get_by_role("button", name="Check history at this place").click()
+    expect(page.get_by_role("heading", name="History at this place")).to_be_visible()
 
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("what happens next")

@@ -11,6 +11,8 @@ from django.urls import reverse
 
 from bluelamp.control import services
 from bluelamp.control.models import Contact, Incident, IncidentLogEntry
+from bluelamp.core import selectors as core_selectors
+from bluelamp.core import services as core_services
 from bluelamp.core.models import Force, User
 from tests.control.conftest import ALL_LOW, HIGH_THREAT, TRAFALGAR_SQUARE, MakeUser, new_incident, take_call
 
@@ -86,6 +88,45 @@ def test_check_history_shows_the_panel_without_saving(handler_client: Client) ->
     html = page.content.decode()
     assert "History at this place" in html
     assert "There is a problem" not in html
+    assert Contact.objects.count() == 0
+
+
+def _gazetteer() -> None:
+    core_services.load_gazetteer(
+        [
+            {"name": "Trafalgar Square", "lat": str(TRAFALGAR_SQUARE[0]), "lon": str(TRAFALGAR_SQUARE[1])},
+            {"name": "High Street", "locality": "Bromley", "lat": "51.4050", "lon": "0.0150"},
+            {"name": "High Street", "locality": "Croydon", "lat": "51.3720", "lon": "-0.0990"},
+        ],
+        source="test",
+    )
+
+
+def test_find_an_address_then_use_it_fills_the_point_and_shows_the_history(handler_client: Client) -> None:
+    _gazetteer()
+    typed = {"caller_name": "Sam Caller", "address": "high st", "description": "", "lat": "", "lon": ""}
+    found = handler_client.post(reverse("control:take-call"), typed | {"action": "find"})
+    html = found.content.decode()
+    assert "There is a problem" not in html  # nothing else is asked for yet
+    assert "2 places matching" in html
+    assert html.index("High Street, Bromley") < html.index("High Street, Croydon")
+    assert 'value="Sam Caller"' in html  # what was typed stays
+
+    trafalgar = core_selectors.find_places("trafalgar sq")[0]
+    used = handler_client.post(reverse("control:take-call"), typed | {"action": "use-place", "place": trafalgar.pk})
+    html = used.content.decode()
+    assert 'value="Trafalgar Square, Westminster"' in html  # the borough, from the point
+    assert f'value="{TRAFALGAR_SQUARE[0]:.6f}"' in html
+    assert "History at this place" in html
+    assert Contact.objects.count() == 0  # nothing saved until "Save and continue"
+
+
+def test_finding_an_address_says_what_to_do_when_nothing_matches(handler_client: Client) -> None:
+    _gazetteer()
+    html = handler_client.post(reverse("control:take-call"), {"address": "Nowhere Lane", "action": "find"}).content
+    assert "No place matches “Nowhere Lane”: check the spelling, or enter a latitude and longitude" in html.decode()
+    html = handler_client.post(reverse("control:take-call"), {"address": "x", "action": "use-place"}).content
+    assert "Choose one of the places found, or find the address again" in html.decode()
     assert Contact.objects.count() == 0
 
 

@@ -93,11 +93,13 @@ def take_call(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         form = TakeCallForm(initial={"position": _position(request)})
         return render(request, "control/take_call.html", {"form": form, "history": None})
+    action = request.POST.get("action")
+    if action in ("find", "use-place"):
+        return _find_place(request, actor, action)
     form = TakeCallForm(request.POST)
     valid = form.is_valid()
-    if request.POST.get("action") == "history":
-        for name in [name for name in form.errors if name not in ("lat", "lon")]:
-            del form.errors[name]
+    if action == "history":
+        _keep_errors_of(form, "lat", "lon")
         lat, lon = form.cleaned_data.get("lat"), form.cleaned_data.get("lon")
         if not form.errors and (lat is None or lon is None):
             form.add_error("lat", "Enter a latitude and longitude to check the history at a place")
@@ -124,6 +126,44 @@ def take_call(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("control:contact", contact_id=received.contact.pk)
     return render(request, "control/take_call.html", {"form": form, "history": history})
+
+
+def _keep_errors_of(form: django_forms.Form, *names: str) -> None:
+    """Only what a step looks at can be wrong at that step: the rest is filled in later."""
+    for name in [name for name in form.errors if name not in names]:
+        del form.errors[name]
+
+
+def _find_place(request: HttpRequest, actor: User, action: str) -> HttpResponse:
+    """ "Find this address" lists the gazetteer's places matching what was typed; "Use this place"
+    puts the chosen one's name and point in the form and shows the history there. Nothing is
+    saved, and whatever else was typed stays."""
+    data = request.POST.copy()
+    context: dict[str, Any] = {"history": None}
+    chosen = None
+    if action == "use-place":
+        chosen = core_selectors.gazetteer_place(data.get("place", ""))
+        if chosen is not None:
+            data["address"], data["lat"], data["lon"] = str(chosen), f"{chosen.lat:.6f}", f"{chosen.lon:.6f}"
+    form = TakeCallForm(data)
+    form.is_valid()
+    _keep_errors_of(form, "address", "lat", "lon")
+    typed = data.get("address", "").strip()
+    if action == "use-place" and chosen is None:
+        form.add_error("address", "Choose one of the places found, or find the address again")
+    elif chosen is not None:
+        context.update(history=_history(actor, chosen.lat, chosen.lon), checked=True)
+    else:
+        context["places"] = core_selectors.find_places(typed)
+        if not context["places"]:
+            form.errors.pop("address", None)
+            form.add_error(
+                "address",
+                f"No place matches “{typed}”: check the spelling, or enter a latitude and longitude"
+                if typed
+                else "Enter an address or place to find",
+            )
+    return render(request, "control/take_call.html", {"form": form, **context})
 
 
 @login_required

@@ -34,6 +34,13 @@ class LocationOut(Schema):
     bcu_name: str | None
 
 
+class PlaceOut(Schema):
+    name: str
+    locality: str
+    lat: float
+    lon: float
+
+
 @router.get("/forces", response=list[ForceOut], summary="Forces on this platform")
 def list_forces(request: HttpRequest) -> list[ForceOut]:
     return [ForceOut(code=f.code, name=f.name, short_name=f.short_name) for f in selectors.forces()]
@@ -73,3 +80,15 @@ def locate(
         bcu_code=area.bcu_code,
         bcu_name=area.bcu_name,
     )
+
+
+@router.get(
+    "/places",
+    response=list[PlaceOut],
+    summary="Find a named place (street, station…) in the gazetteer",
+    description="Every word of `q` starts a word of the place's name or locality, in any order, with "
+    "common abbreviations spelt out (`st`, `rd`, `ave`…): `baker st` finds Baker Street. At most 8 places, "
+    "those whose name starts with the first word first; none when fewer than 3 letters are given.",
+)
+def find_places(request: HttpRequest, q: str) -> list[PlaceOut]:
+    return [PlaceOut(name=p.name, locality=p.locality, lat=p.lat, lon=p.lon) for p in selectors.find_places(q)]

@@ -12,6 +12,7 @@ from bluelamp.business.services import load_skills
 from bluelamp.control.resources import load_unit_types
 from bluelamp.core import services
 from bluelamp.core.models import Force, Role, User
+from bluelamp.demo import places
 from bluelamp.online.cms.demo import seed_demo_sites
 from bluelamp.online.demo import seed_demo as seed_report_destinations
 
@@ -23,6 +24,7 @@ def load_reference_data() -> None:
     load_skills()  # rules as data, loaded by migrations too; again here in case tables were emptied
     load_unit_types()
     services.load_geography()
+    services.load_gazetteer(places.street_rows(), source=places.SOURCE)  # "find the address" on a call
     seed_demo_sites()  # the four demo force websites (and the two forces without a boundary)
     seed_report_destinations()  # online reports to the Met and City go to their control rooms
     for force in Force.objects.filter(code__in=DEMO_FORCES):

@@ -110,6 +110,27 @@ class Borough(models.Model):
         return self.name
 
 
+class GazetteerPlace(models.Model):
+    """A named place a caller may give instead of a map point: a street in a borough, a station.
+    Loaded from a file (`bluelamp load-gazetteer`), e.g. an export of OS Open Names."""
+
+    name = models.CharField(max_length=120)
+    locality = models.CharField(max_length=80, blank=True, help_text="Borough or town, to tell places apart.")
+    search_key = models.CharField(max_length=220, help_text="Normalised words, each after a space.")
+    lat = models.FloatField()
+    lon = models.FloatField()
+    source = models.CharField(max_length=80, help_text="Which file it came from; a reload replaces that source.")
+
+    class Meta:
+        ordering = ["name", "locality"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "name", "locality"], name="gazetteer_place_once_per_source")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.locality}" if self.locality else self.name
+
+
 class User(AbstractUser):
     """A member of staff. Every account belongs to one force (national roles read across
     forces only where a permission says so)."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 import copy
 import threading
 
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Value, When
 
 from bluelamp.core.errors import OutsideServiceArea
+from bluelamp.core.gazetteer import words
 from bluelamp.core.geography import Area, AreaIndex, check_lat_lon, geometry_from_geojson
-from bluelamp.core.models import Borough, Force
+from bluelamp.core.models import Borough, Force, GazetteerPlace
 
 _index: AreaIndex | None = None
 _index_lock = threading.Lock()
@@ -100,3 +101,22 @@ def locate(*, lat: float, lon: float) -> Area:
             "check the location, or contact the force that polices it."
         )
     return area
+
+
+def find_places(text: str, *, limit: int = 8) -> list[GazetteerPlace]:
+    """Places whose name and locality hold a word starting with each word typed, in any order:
+    "baker st west" finds Baker Street, Westminster. Those whose name starts with the first
+    word come first."""
+    typed = words(text)
+    if not typed or sum(len(word) for word in typed) < 3:
+        return []
+    found = GazetteerPlace.objects.all()
+    for word in typed:
+        found = found.filter(search_key__contains=f" {word}")
+    first = Case(When(search_key__startswith=f" {typed[0]}", then=Value(0)), default=Value(1))
+    return list(found.order_by(first, "name", "locality")[:limit])
+
+
+def gazetteer_place(place_id: str) -> GazetteerPlace | None:
+    """The place with this id as sent by a form, or None for anything else."""
+    return GazetteerPlace.objects.filter(pk=int(place_id)).first() if place_id.isdigit() else None

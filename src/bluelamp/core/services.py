@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,9 @@ from shapely.geometry import mapping
 from bluelamp.core import selectors
 from bluelamp.core.errors import InvalidInput
 from bluelamp.core.events import emit
-from bluelamp.core.geography import geometry_from_geojson
-from bluelamp.core.models import Bcu, Borough, Force, ForceHostname, Role
+from bluelamp.core.gazetteer import search_key
+from bluelamp.core.geography import check_lat_lon, geometry_from_geojson
+from bluelamp.core.models import Bcu, Borough, Force, ForceHostname, GazetteerPlace, Role
 
 logger = logging.getLogger(__name__)
 
@@ -150,3 +152,45 @@ def seed_roles(*, force: Force, roles_file: Path = ROLES_FILE) -> list[Role]:
     if created:
         emit("core.roles.seeded", force=force, roles=[r.code for r in created])
     return created
+
+
+@transaction.atomic
+def load_gazetteer(rows: Iterable[Mapping[str, str]], *, source: str) -> int:
+    """Replace the places of ``source`` with ``rows`` (``name``, ``lat``, ``lon`` and, optionally,
+    ``locality``; without one, the borough the point is in). All or nothing: a bad row changes
+    nothing and is named. A name repeated in the same locality keeps its first point."""
+    source = source.strip()
+    if not source:
+        raise InvalidInput("Name the source of the places (e.g. 'OS Open Names 2026-10').")
+    places: dict[tuple[str, str], GazetteerPlace] = {}
+    for number, row in enumerate(rows, start=2):  # row 1 is the header
+        name = (row.get("name") or "").strip()
+        try:
+            lat, lon = float(row.get("lat") or ""), float(row.get("lon") or "")
+            check_lat_lon(lat, lon)
+        except (ValueError, InvalidInput):
+            raise InvalidInput(f"Row {number}: give lat and lon as decimal degrees (WGS84).") from None
+        if not name:
+            raise InvalidInput(f"Row {number}: the place needs a name.")
+        locality = (row.get("locality") or "").strip() or _borough_name_at(lat, lon)
+        places.setdefault(
+            (name, locality),
+            GazetteerPlace(
+                name=name[:120],
+                locality=locality[:80],
+                search_key=" " + search_key(name, locality),
+                lat=lat,
+                lon=lon,
+                source=source[:80],
+            ),
+        )
+    GazetteerPlace.objects.filter(source=source).delete()
+    GazetteerPlace.objects.bulk_create(places.values(), batch_size=1000)
+    emit("core.gazetteer.loaded", source=source, places=len(places))
+    logger.info("gazetteer loaded: %s places from %s", len(places), source)
+    return len(places)
+
+
+def _borough_name_at(lat: float, lon: float) -> str:
+    found = selectors.area_index().locate(lat, lon)
+    return (found.borough_name or found.force_name) if found else ""

@@ -1,0 +1,36 @@
+"""Finding a place by what a caller says ("Baker St, Westminster"): the normalisation shared by
+the loader and the search, so that both sides of a comparison are written the same way."""
+
+from __future__ import annotations
+
+import re
+
+# What people abbreviate when they type an address in a hurry.
+ABBREVIATIONS = {
+    "st": "street",
+    "rd": "road",
+    "ave": "avenue",
+    "av": "avenue",
+    "ln": "lane",
+    "cl": "close",
+    "ct": "court",
+    "cres": "crescent",
+    "dr": "drive",
+    "gdns": "gardens",
+    "gr": "grove",
+    "pl": "place",
+    "sq": "square",
+    "ter": "terrace",
+    "terr": "terrace",
+    "stn": "station",
+}
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words with abbreviations spelt out: "Baker St." -> ["baker", "street"]."""
+    return [ABBREVIATIONS.get(word, word) for word in _WORD.findall(text.lower().replace("'", ""))]
+
+
+def search_key(name: str, locality: str = "") -> str:
+    return " ".join(words(f"{name} {locality}"))
