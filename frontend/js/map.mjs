@@ -9,6 +9,8 @@
 //    the side panel (a shortcut only active there, as WCAG 2.1.4 allows).
 // Without this script the list and the selection still work as ordinary links and forms.
 /* global L */
+import { forceMap } from "./map-base.mjs";
+
 const element = document.getElementById("map");
 const selection = document.getElementById("map-selection");
 const list = document.getElementById("map-list");
@@ -34,33 +36,12 @@ function readData() {
 }
 
 if (element && typeof L !== "undefined") {
-  const map = L.map(element, { keyboard: true, zoomSnap: 0.5, attributionControl: Boolean(element.dataset.tileUrl) });
-  map.setView([51.5074, -0.1278], 10);
-  if (element.dataset.tileUrl) {
-    L.tileLayer(element.dataset.tileUrl, { attribution: element.dataset.tileAttribution || "", maxZoom: 19 }).addTo(map);
-  }
-  const bcu = element.dataset.bcu || "";
+  const map = forceMap(element, { bcu: element.dataset.bcu || "" });
   const incidents = L.layerGroup().addTo(map);
   const units = L.layerGroup().addTo(map);
   const unitMarkers = new Map();
   let recommended = new Set();
   let unitsById = new Map();
-
-  fetch(element.dataset.boundariesUrl, { credentials: "same-origin" })
-    .then((response) => (response.ok ? response.json() : null))
-    .then((collection) => {
-      if (!collection) return;
-      const shown = collection.features.filter((f) => !bcu || f.properties.code === bcu || f.properties.bcu === bcu);
-      const layer = L.geoJSON(shown, {
-        style: (feature) => (feature.properties.kind === "bcu"
-          ? { color: "#0b0c0c", weight: 3, fill: false }
-          : { color: "#505a5f", weight: 1, fillColor: "#f3f2f1", fillOpacity: 0.4 }),
-        interactive: false,
-      }).addTo(map);
-      layer.bringToBack();
-      const bounds = layer.getBounds();
-      if (bounds.isValid()) map.fitBounds(bounds);
-    });
 
   function unitIcon(unit) {
     const stale = unit.stale ? " bl-map-label--stale" : "";

@@ -81,6 +81,18 @@ def test_call_taking_queue_and_incident_pages_are_accessible(
     assert_accessible(page)
 
 
+def test_a_point_chosen_on_the_map_fills_in_the_coordinates(page: Page, live_server: LiveServer, handler: User) -> None:
+    sign_in(page, live_server, handler, "/control/contacts/new")
+    expect(page.locator("#pick-map")).to_have_attribute("data-picker", "ready")
+    page.locator("#pick-map").click(position={"x": 200, "y": 150})
+    expect(page.locator("#pick-map-status")).to_contain_text("Map point set to")
+    lat, lon = float(page.get_by_label("Latitude").input_value()), float(page.get_by_label("Longitude").input_value())
+    assert 51.2 < lat < 51.8  # somewhere in London, where the map opens
+    assert -0.6 < lon < 0.4
+    expect(page.locator("#pick-map .leaflet-marker-icon")).to_have_count(1)
+    assert_accessible(page)
+
+
 def test_a_change_on_one_screen_appears_on_another(
     page: Page, second_page: Page, live_server: LiveServer, handler: User, dispatcher: User
 ) -> None:

@@ -92,7 +92,7 @@ def take_call(request: HttpRequest) -> HttpResponse:
     history = None
     if request.method != "POST":
         form = TakeCallForm(initial={"position": _position(request)})
-        return render(request, "control/take_call.html", {"form": form, "history": None})
+        return _take_call_page(request, {"form": form, "history": None})
     action = request.POST.get("action")
     if action in ("find", "use-place"):
         return _find_place(request, actor, action)
@@ -104,7 +104,7 @@ def take_call(request: HttpRequest) -> HttpResponse:
         if not form.errors and (lat is None or lon is None):
             form.add_error("lat", "Enter a latitude and longitude to check the history at a place")
         history = None if form.errors else _history(actor, lat, lon)
-        return render(request, "control/take_call.html", {"form": form, "history": history, "checked": True})
+        return _take_call_page(request, {"form": form, "history": history, "checked": True})
     if valid:
         data = form.cleaned_data
         _position(request, data["position"])
@@ -125,7 +125,15 @@ def take_call(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             return redirect("control:contact", contact_id=received.contact.pk)
-    return render(request, "control/take_call.html", {"form": form, "history": history})
+    return _take_call_page(request, {"form": form, "history": history})
+
+
+def _take_call_page(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+    map_settings = {
+        "tile_url": settings.BLUELAMP_MAP_TILE_URL,
+        "tile_attribution": settings.BLUELAMP_MAP_TILE_ATTRIBUTION,
+    }
+    return render(request, "control/take_call.html", context | map_settings)
 
 
 def _keep_errors_of(form: django_forms.Form, *names: str) -> None:
@@ -163,7 +171,7 @@ def _find_place(request: HttpRequest, actor: User, action: str) -> HttpResponse:
                 if typed
                 else "Enter an address or place to find",
             )
-    return render(request, "control/take_call.html", {"form": form, **context})
+    return _take_call_page(request, {"form": form, **context})
 
 
 @login_required
