@@ -83,6 +83,9 @@ def test_the_demo_gazetteer_holds_streets_not_anonymised_point_names() -> None:
     assert "Hatch Grove" in names
     assert not any(name.lower() in {"supermarket", "parking area", "petrol station"} for name in names)
     assert all(row["locality"] for row in rows)
+    services.load_gazetteer(places.landmark_rows(), source=places.LANDMARKS_SOURCE)
+    assert _names("trafalgar") == ["Trafalgar Square, Westminster"]
+    assert _names("bank stn") == ["Bank station, City of London"]  # placed by its point: the City
 
 
 def test_the_geography_api_finds_places(client: Client) -> None:

@@ -25,6 +25,7 @@ def load_reference_data() -> None:
     load_unit_types()
     services.load_geography()
     services.load_gazetteer(places.street_rows(), source=places.SOURCE)  # "find the address" on a call
+    services.load_gazetteer(places.landmark_rows(), source=places.LANDMARKS_SOURCE)
     seed_demo_sites()  # the four demo force websites (and the two forces without a boundary)
     seed_report_destinations()  # online reports to the Met and City go to their control rooms
     for force in Force.objects.filter(code__in=DEMO_FORCES):

@@ -1,16 +1,21 @@
-"""Streets for the demo's gazetteer, from the real places of crime the demo already uses
-(data.police.uk, see data/ATTRIBUTION.md): "On or near Hatch Grove" becomes Hatch Grove, at the
-middle of its points in each borough. A force loads a real gazetteer instead (OS Open Names)."""
+"""The demo's gazetteer: streets from the real places of crime the demo already uses
+(data.police.uk, see data/ATTRIBUTION.md; "On or near Hatch Grove" becomes Hatch Grove, at the
+middle of its points in each borough), and some well-known central London places at approximate
+points (data/landmarks.csv). A force loads a real gazetteer instead (OS Open Names)."""
 
 from __future__ import annotations
 
+import csv
 from collections import defaultdict
+from pathlib import Path
 from statistics import fmean
 
 from bluelamp.core import selectors
 from bluelamp.demo.scenario import crime_points
 
 SOURCE = "demo: data.police.uk street points, January 2023"
+LANDMARKS = Path(__file__).parent / "data" / "landmarks.csv"
+LANDMARKS_SOURCE = "demo: central London landmarks (approximate points)"
 PREFIX = "On or near "
 # data.police.uk also names anonymised points by what is there ("Supermarket", "Parking Area");
 # only names that end like a street or a station are places a caller would give.
@@ -77,3 +82,8 @@ def street_rows() -> list[dict[str, str]]:
         }
         for (name, borough), where in sorted(points.items())
     ]
+
+
+def landmark_rows() -> list[dict[str, str]]:
+    with LANDMARKS.open(encoding="utf-8", newline="") as file:
+        return list(csv.DictReader(file))
