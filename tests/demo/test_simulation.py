@@ -3,9 +3,12 @@ high speed leaves the platform consistent."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import io
 
 import pytest
+from django.core.management import call_command
 from django.db.models import Count
 
 from bluelamp.control import integrity, selectors
@@ -115,3 +118,14 @@ def test_the_scenario_builds_on_its_own_as_bluelamp_simulate_does() -> None:
     assert Resource.objects.filter(force__code="met").count() == 12
     assert scenario.build(seed=5, units=12).units == 12  # again: nothing added twice
     assert Resource.objects.filter(force__code="met").count() == 12
+
+
+@pytest.mark.usefixtures("london")
+def test_bluelamp_simulate_on_an_empty_platform_makes_the_scenarios_units_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    small = copy.deepcopy(scenario.spec())
+    small["units"]["default_count"] = 8  # the real default is a thousand: too slow for a test
+    monkeypatch.setattr(scenario, "spec", lambda: small)
+    call_command("simulate", "--speed", "3600", "--duration", "2m", stdout=io.StringIO())
+    assert Resource.objects.filter(force__code="met").count() == 8

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.live import Live
 
+from bluelamp.control.models import Resource
 from bluelamp.core import demo_setup
 from bluelamp.demo import scenario
 from bluelamp.demo.simulator import Settings, Simulator
@@ -39,7 +40,12 @@ class Command(BaseCommand):
             default=None,
             help="simulated time, e.g. 2h (default: 1h when faster than life, else until Ctrl-C)",
         )
-        parser.add_argument("--units", type=int, default=None, help="make sure the Met has this many units")
+        parser.add_argument(
+            "--units",
+            type=int,
+            default=None,
+            help="make sure the Met has this many units (default: the scenario's, if it has none)",
+        )
         parser.add_argument("--seed", type=int, default=4711)
         parser.add_argument("--human-share", type=float, default=0.1, help="share of S-grade incidents left for people")
 
@@ -63,6 +69,8 @@ class Command(BaseCommand):
             duration = dt.timedelta(hours=1)
         console = Console()
         demo_setup.load_reference_data()
+        if units is None and not Resource.objects.filter(force__code="met").exists():
+            units = scenario.spec()["units"]["default_count"]  # an empty platform: nothing to send otherwise
         if units:
             scenario.build(seed=seed, units=units, report=console.print)
         simulator = Simulator(Settings(seed=seed, speed=speed, duration=duration, human_share=human_share))
