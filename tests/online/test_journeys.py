@@ -149,3 +149,29 @@ def test_privacy_notice_per_force(walk: Walk, client: Client) -> None:
     page = client.get("/sites/city/report/privacy/").content.decode()
     assert "City of London Police is the controller" in page
     assert "30 days" in page
+
+
+def test_a_destination_turned_off_on_or_removed_is_seen_at_once(walk: Walk, client: Client) -> None:
+    """The site's pages keep whether the force takes reports in the cache: saving or deleting
+    its destination drops what was kept, and until then no page asks the database again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bluelamp.online.models import Destination
+
+    assert client.get(walk.url("crime/")).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(walk.url("crime/")).status_code == 200
+        assert "Report a crime" in client.get(walk.url("")).content.decode()
+    assert not [q for q in queries.captured_queries if "online_destination" in q["sql"]]
+
+    destination = Destination.objects.get(force__code="met")
+    destination.enabled = False
+    destination.save()
+    assert client.get(walk.url("crime/")).status_code == 404
+    assert "does not take reports on this website yet" in client.get(walk.url("")).content.decode()
+    destination.enabled = True
+    destination.save()
+    assert client.get(walk.url("crime/")).status_code == 200
+    destination.delete()
+    assert client.get(walk.url("crime/")).status_code == 404

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
+
 from bluelamp.core.errors import OutsideServiceArea
 from bluelamp.core.models import Force
 from bluelamp.core.selectors import locate
@@ -22,9 +24,33 @@ class Route:
     area_force_name: str = ""
 
 
+TAKES_REPORTS_KEY = "online:takes-reports:{}"
+_CACHE_SECONDS = 60  # as long as a site's hostnames are kept (sites.py)
+
+
 def onboarded(force: Force) -> bool:
     destination = getattr(force, "report_destination", None)
     return bool(destination and destination.enabled)
+
+
+def takes_reports(force: Force) -> bool:
+    """:func:`onboarded`, for a site's own pages: kept in the cache instead of read on every
+    page, and forgotten as soon as a destination is saved or deleted (:func:`forget_destination`).
+    Another process with its own memory cache (no REDIS_URL) sees a change within a minute, as
+    it sees a site's new hostnames."""
+    key = TAKES_REPORTS_KEY.format(force.pk)
+    found: bool | None = cache.get(key)
+    if found is None:
+        from bluelamp.online.models import Destination
+
+        found = Destination.objects.filter(force_id=force.pk, enabled=True).exists()
+        cache.set(key, found, _CACHE_SECONDS)
+    return found
+
+
+def forget_destination(sender: Any, instance: Any, **_: Any) -> None:
+    """post_save and post_delete of a Destination: its force's site reads it again."""
+    cache.delete(TAKES_REPORTS_KEY.format(instance.force_id))
 
 
 def route(site_force: Force, location: dict[str, Any] | None) -> Route:

@@ -23,7 +23,7 @@ from bluelamp.online import evidence, notify, selectors, services
 from bluelamp.online.catalogue import Journey, Question, catalogue
 from bluelamp.online.forms import AddInformationForm, DangerForm, EvidenceForm, TrackForm, form_for
 from bluelamp.online.models import Report
-from bluelamp.online.routing import onboarded, route
+from bluelamp.online.routing import route, takes_reports
 from bluelamp.online.sites import public_force, site_url
 
 HONEYPOT = "website"  # a field people never see; bots fill it in
@@ -84,7 +84,7 @@ def report_index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "online/report_index.html",
-        {"force": force, "journeys": catalogue().journeys.values(), "onboarded": onboarded(force)},
+        {"force": force, "journeys": catalogue().journeys.values(), "onboarded": takes_reports(force)},
     )
 
 
@@ -103,7 +103,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
 def start(request: HttpRequest, journey: str) -> HttpResponse:
     """The danger check, before anything else: 'Is anyone in immediate danger?'"""
     force, chosen = public_force(request), _journey(journey)
-    if not onboarded(force):
+    if not takes_reports(force):
         raise Http404("This force does not take reports online.")
     form = DangerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -325,11 +325,13 @@ def check(request: HttpRequest, journey: str) -> HttpResponse:
         key = request.POST.get("idempotency_key", "")
         if request.POST.get(HONEYPOT):
             return _go(request, "online:report-index")  # a bot: nothing stored, nothing said
-        already = Report.objects.filter(idempotency_key=key, site_force=force).first() if key else None
-        if already is not None:  # sent twice: the same report, the same confirmation
-            request.session[_done_key(force)] = {"reference": already.reference, "journey": chosen.slug}
-            return _go(request, "online:done", journey=chosen.slug)
         if draft is None or key != draft.get("key"):
+            # Sent twice after the first made the report (and ended the draft): the same
+            # confirmation. With the draft still here, submit_report finds the report itself.
+            already = Report.objects.filter(idempotency_key=key, site_force=force).first() if key else None
+            if already is not None:
+                request.session[_done_key(force)] = {"reference": already.reference, "journey": chosen.slug}
+                return _go(request, "online:done", journey=chosen.slug)
             return _go(request, "online:start", journey=chosen.slug)
         try:
             submitted = services.submit_report(
@@ -359,7 +361,8 @@ def check(request: HttpRequest, journey: str) -> HttpResponse:
     )
     if missing is not None:
         return HttpResponseRedirect(_question_url(request, chosen, missing))
-    receiving = Force.objects.filter(code=draft.get("route") or force.code).first() or force
+    routed_to = draft.get("route") or force.code
+    receiving = force if routed_to == force.code else Force.objects.filter(code=routed_to).first() or force
     return _page(
         request,
         "online/check.html",
