@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
+from bluelamp.core.services import load_gazetteer
 from bluelamp.online.catalogue import Question, catalogue
 from bluelamp.online.demo import seed_demo
 from bluelamp.online.models import Report, SentMessage
@@ -139,6 +140,17 @@ def test_stop_pages_index_and_privacy_are_accessible(site: Page, live_server: Li
     site.get_by_role("button", name="Continue").click()
     site.get_by_label("Me", exact=True).check()
     site.get_by_role("button", name="Continue").click()
+    site.get_by_label("Address or place").fill("Nowhere Lane")
+    site.get_by_role("button", name="Find this place").click()
+    expect(site.locator(".govuk-error-summary")).to_contain_text("We could not find “Nowhere Lane”")
+    accessible(site, "find a place: nothing found")
+    load_gazetteer([{"name": "Bank station", "lat": "51.5133", "lon": "-0.0886"}], source="test")
+    site.get_by_label("Address or place").fill("bank stn")
+    site.get_by_role("button", name="Find this place").click()
+    expect(site.get_by_role("group", name="1 place found")).to_be_visible()
+    accessible(site, "find a place: places found")
+    site.get_by_role("button", name="Use this place").click()
+    expect(site.get_by_label("Latitude (optional)")).to_have_value("51.5133")
     site.get_by_label("Address or place").fill("Oxford")
     site.get_by_label("Latitude (optional)").fill("51.752")
     site.get_by_label("Longitude (optional)").fill("-1.2577")
@@ -199,7 +211,7 @@ def keyboard_answer(page: Page, question: Question, data: dict[str, Any]) -> Non
         for name, value in data.items():
             tab_to(page, f'[name="{name}"]')
             page.keyboard.type(str(value))
-    tab_to(page, "button.govuk-button[type=submit]")
+    tab_to(page, "button.govuk-button[type=submit]:not([name=action])")  # Continue, not "Find this place"
     page.keyboard.press("Enter")
 
 

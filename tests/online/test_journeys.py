@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from bluelamp.core.models import GazetteerPlace
+from bluelamp.core.services import load_gazetteer
 from bluelamp.online.models import Delivery, Report, SentMessage
 from bluelamp.online.samples import BANK_STATION
 from tests.online.conftest import Walk
@@ -117,6 +119,35 @@ def test_another_forces_area_is_said_before_carrying_on(walk: Walk, client: Clie
     assert response["Location"] == walk.url("crime/other-force/")
     page = client.get(response["Location"]).content.decode()
     assert "Your report will go to City of London Police" in page
+
+
+def test_find_a_place_by_name_then_use_it_routes_by_its_point(walk: Walk, client: Client) -> None:
+    lat, lon = BANK_STATION
+    load_gazetteer([{"name": "Bank station", "lat": str(lat), "lon": str(lon)}], source="test")
+    walk.start("crime")
+    client.post(walk.url("crime/crime_type/"), {"answer": "theft"})
+    client.post(walk.url("crime/victim/"), {"answer": "me"})
+    where = walk.url("crime/where/")
+    found = client.post(where, {"address": "bank stn", "action": "find"})
+    page = found.content.decode()
+    assert found.status_code == 200
+    assert "1 place found" in page
+    assert "Bank station, City of London" in page
+    place = GazetteerPlace.objects.get().pk
+    used = client.post(where, {"address": "bank stn", "action": "use-place", "place": place}).content.decode()
+    assert 'value="51.513' in used  # the point is in the form, for the person to check and continue
+    assert "Bank station, City of London</textarea>" in used
+    sent = client.post(where, {"address": "Bank station, City of London", "lat": str(lat), "lon": str(lon)})
+    assert sent["Location"] == walk.url("crime/other-force/")  # the City polices it, not the Met
+
+
+def test_finding_a_place_that_is_not_known_says_what_to_do(walk: Walk, client: Client) -> None:
+    walk.start("lost-found")
+    response = client.post(walk.url("lost-found/where/"), {"address": "Nowhere Lane", "action": "find"})
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "We could not find “Nowhere Lane”. Check the spelling, or describe the place and continue" in page
+    assert "govuk-error-summary" in page
 
 
 def test_a_place_outside_every_force_is_told_plainly(walk: Walk, client: Client) -> None:

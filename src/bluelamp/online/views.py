@@ -11,17 +11,18 @@ import secrets
 from typing import Any
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.decorators import ratelimit
 
+from bluelamp.core import selectors as core_selectors
 from bluelamp.core.errors import DomainError, InvalidInput, PermissionDenied
-from bluelamp.core.models import Force
+from bluelamp.core.models import Force, GazetteerPlace
 from bluelamp.online import evidence, notify, selectors, services
 from bluelamp.online.catalogue import Journey, Question, catalogue
-from bluelamp.online.forms import AddInformationForm, DangerForm, EvidenceForm, TrackForm, form_for
+from bluelamp.online.forms import AddInformationForm, DangerForm, EvidenceForm, QuestionForm, TrackForm, form_for
 from bluelamp.online.models import Report
 from bluelamp.online.routing import route, takes_reports
 from bluelamp.online.sites import public_force, site_url
@@ -203,7 +204,10 @@ def question(request: HttpRequest, journey: str, question: str) -> HttpResponse:
         raise Http404("No such question.")
     change = request.GET.get("change") == "1"
     problem = ""
-    if request.method == "POST":
+    places: list[GazetteerPlace] | None = None
+    if request.method == "POST" and asked.type == "location" and request.POST.get("action") in FIND_ACTIONS:
+        form, places = _find_place(asked, request.POST)
+    elif request.method == "POST":
         form = form_for(asked, request.POST, request.FILES)
         if form.is_valid():
             value = form.answer()
@@ -241,12 +245,43 @@ def question(request: HttpRequest, journey: str, question: str) -> HttpResponse:
             "back_url": back,
             "change": change,
             "problem": problem,
+            "places": places,
             "files": answers.get(asked.id) or [] if asked.type == "evidence" else [],
             "max_files": settings.ONLINE_UPLOAD_MAX_FILES,
             "max_megabytes": settings.ONLINE_UPLOAD_MAX_BYTES // (1024 * 1024),
         },
         status=422 if (form.errors or problem) else 200,
     )
+
+
+FIND_ACTIONS = ("find", "use-place")
+
+
+def _find_place(asked: Question, sent: QueryDict) -> tuple[QuestionForm, list[GazetteerPlace] | None]:
+    """ "Find this place" lists the named places matching what was typed (as GOV.UK's address
+    lookup does); "Use this place" puts the chosen one in the form with its map point, for the
+    person to add detail and continue. Nothing is saved until they do."""
+    typed = (sent.get("address") or "").strip()
+    problem = ""
+    if sent.get("action") == "use-place":
+        chosen = core_selectors.gazetteer_place(sent.get("place", ""))
+        if chosen is not None:
+            return form_for(asked, value={"address": str(chosen), "lat": chosen.lat, "lon": chosen.lon}), None
+        problem = "Choose one of the places found, or search again"
+    places = core_selectors.find_places(typed)
+    if not places and not problem:
+        problem = (
+            f"We could not find “{typed}”. Check the spelling, or describe the place and continue"
+            if typed
+            else "Enter the name of a street, station or place to find"
+        )
+    if not problem:
+        return form_for(asked, value={"address": typed}), places
+    form = form_for(asked, {"address": typed})
+    form.is_valid()
+    form.errors.clear()  # only the search can be wrong at this step
+    form.add_error("address", problem)
+    return form, places or None
 
 
 def _take_files(form: EvidenceForm, already: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str]:
