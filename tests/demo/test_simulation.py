@@ -120,6 +120,7 @@ def test_the_scenario_builds_on_its_own_as_bluelamp_simulate_does() -> None:
     assert Resource.objects.filter(force__code="met").count() == 12
 
 
+@pytest.mark.django_db(transaction=True)  # the command closes its connections when it stops, as a process does
 @pytest.mark.usefixtures("london")
 def test_bluelamp_simulate_on_an_empty_platform_makes_the_scenarios_units_first(
     monkeypatch: pytest.MonkeyPatch,
