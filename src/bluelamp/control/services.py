@@ -154,7 +154,9 @@ def receive_contact(
     )
     _set_place(contact, place(force=force, address=address, lat=lat, lon=lon))
     try:
-        with transaction.atomic():
+        # A savepoint only when a repeated delivery can collide (the constraint is on the source
+        # reference): it costs a round trip to the database each way.
+        with transaction.atomic(savepoint=bool(source_reference)):
             contact.save()
             _record_contact_collection(actor, contact)
             emit("control.contact.received", force=force, contact_id=contact.pk, channel=channel)
