@@ -56,6 +56,9 @@ _axe = Axe()
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:
     """WCAG 2.2 A/AA violations on the page as it is now, each with its rule and elements."""
+    # Sizes and contrast depend on the style sheets: a page checked before they apply fails
+    # target-size and colour rules it would pass.
+    page.wait_for_load_state("load")
     results = _axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
     violations: list[dict[str, Any]] = results.response["violations"]
     return violations

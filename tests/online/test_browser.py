@@ -154,7 +154,7 @@ def test_stop_pages_index_and_privacy_are_accessible(site: Page, live_server: Li
     site.get_by_label("Address or place").fill("Oxford")
     site.get_by_label("Latitude (optional)").fill("51.752")
     site.get_by_label("Longitude (optional)").fill("-1.2577")
-    site.get_by_role("button", name="Continue").click()
+    site.get_by_label("Longitude (optional)").press("Enter")  # Enter continues; it does not search
     expect(site.get_by_role("heading", level=1)).to_have_text("This place is outside the areas we cover")
     accessible(site, "outside the area")
 
@@ -211,7 +211,7 @@ def keyboard_answer(page: Page, question: Question, data: dict[str, Any]) -> Non
         for name, value in data.items():
             tab_to(page, f'[name="{name}"]')
             page.keyboard.type(str(value))
-    tab_to(page, "button.govuk-button[type=submit]:not([name=action])")  # Continue, not "Find this place"
+    tab_to(page, "button.govuk-button[type=submit]:not([value=find])")  # Continue, not "Find this place"
     page.keyboard.press("Enter")
 
 

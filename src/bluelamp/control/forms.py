@@ -103,7 +103,12 @@ class TakeCallForm(GovukForm):
         required=False,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
     )
-    address = forms.CharField(label="Address or place", max_length=300, required=False)
+    address = forms.CharField(
+        label="Address or place",
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"data-enter-action": "find"}),  # Enter here finds the address
+    )
     lat = _float("Latitude", "51.5080")
     lon = _float("Longitude", "-0.1281")
     description = forms.CharField(
