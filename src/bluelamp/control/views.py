@@ -128,12 +128,13 @@ def take_call(request: HttpRequest) -> HttpResponse:
     return _take_call_page(request, {"form": form, "history": history})
 
 
+def _map_tiles() -> dict[str, str]:
+    """The street-map tiles every map screen draws under its own layers (none unless configured)."""
+    return {"tile_url": settings.BLUELAMP_MAP_TILE_URL, "tile_attribution": settings.BLUELAMP_MAP_TILE_ATTRIBUTION}
+
+
 def _take_call_page(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
-    map_settings = {
-        "tile_url": settings.BLUELAMP_MAP_TILE_URL,
-        "tile_attribution": settings.BLUELAMP_MAP_TILE_ATTRIBUTION,
-    }
-    return render(request, "control/take_call.html", context | map_settings)
+    return render(request, "control/take_call.html", context | _map_tiles())
 
 
 def _keep_errors_of(form: django_forms.Form, *names: str) -> None:
@@ -143,8 +144,8 @@ def _keep_errors_of(form: django_forms.Form, *names: str) -> None:
 
 
 def _find_place(request: HttpRequest, actor: User, action: str) -> HttpResponse:
-    """ "Find this address" lists the gazetteer's places matching what was typed; "Use this place"
-    puts the chosen one's name and point in the form and shows the history there. Nothing is
+    """Find this address: the gazetteer's places matching what was typed. Use this place: the
+    chosen one's name and point go in the form, and the history there is shown. Nothing is
     saved, and whatever else was typed stays."""
     data = request.POST.copy()
     context: dict[str, Any] = {"history": None}
@@ -657,8 +658,7 @@ def map_screen(request: HttpRequest) -> HttpResponse:
         "data": screens.map_data(actor=actor, bcu_code=bcu_code),
         "screen_bcu": bcu_code,
         "nav": "map",
-        "tile_url": settings.BLUELAMP_MAP_TILE_URL,
-        "tile_attribution": settings.BLUELAMP_MAP_TILE_ATTRIBUTION,
+        **_map_tiles(),
         "query": _without_fragment(request),
         "can_dispatch": actor.has_perm(resources.DISPATCH),
         "selected": None,
@@ -762,8 +762,7 @@ def _with_problem(request: HttpRequest, incident_id: int, problem: str) -> HttpR
         "data": screens.map_data(actor=actor),
         "screen_bcu": "",
         "nav": "map",
-        "tile_url": settings.BLUELAMP_MAP_TILE_URL,
-        "tile_attribution": settings.BLUELAMP_MAP_TILE_ATTRIBUTION,
+        **_map_tiles(),
         "query": "",
         "can_dispatch": actor.has_perm(resources.DISPATCH),
         "problem": problem,

@@ -33,4 +33,10 @@ def words(text: str) -> list[str]:
 
 
 def search_key(name: str, locality: str = "") -> str:
-    return " ".join(words(f"{name} {locality}"))
+    """The words of a place, each after a space, so that " bak" finds the start of a word."""
+    return "".join(f" {word}" for word in words(f"{name} {locality}"))
+
+
+def word_start(word: str) -> str:
+    """What a search key holds where one of its words starts with ``word``."""
+    return f" {word}"

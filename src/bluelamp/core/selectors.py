@@ -8,7 +8,7 @@ import threading
 from django.db.models import Case, QuerySet, Value, When
 
 from bluelamp.core.errors import OutsideServiceArea
-from bluelamp.core.gazetteer import words
+from bluelamp.core.gazetteer import word_start, words
 from bluelamp.core.geography import Area, AreaIndex, check_lat_lon, geometry_from_geojson
 from bluelamp.core.models import Borough, Force, GazetteerPlace
 
@@ -112,8 +112,8 @@ def find_places(text: str, *, limit: int = 8) -> list[GazetteerPlace]:
         return []
     found = GazetteerPlace.objects.all()
     for word in typed:
-        found = found.filter(search_key__contains=f" {word}")
-    first = Case(When(search_key__startswith=f" {typed[0]}", then=Value(0)), default=Value(1))
+        found = found.filter(search_key__contains=word_start(word))
+    first = Case(When(search_key__startswith=word_start(typed[0]), then=Value(0)), default=Value(1))
     return list(found.order_by(first, "name", "locality")[:limit])
 
 

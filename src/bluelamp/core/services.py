@@ -178,7 +178,7 @@ def load_gazetteer(rows: Iterable[Mapping[str, str]], *, source: str) -> int:
             GazetteerPlace(
                 name=name[:120],
                 locality=locality[:80],
-                search_key=" " + search_key(name, locality),
+                search_key=search_key(name, locality),
                 lat=lat,
                 lon=lon,
                 source=source[:80],

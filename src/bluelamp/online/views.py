@@ -258,9 +258,9 @@ FIND_ACTIONS = ("find", "use-place")
 
 
 def _find_place(asked: Question, sent: QueryDict) -> tuple[QuestionForm, list[GazetteerPlace] | None]:
-    """ "Find this place" lists the named places matching what was typed (as GOV.UK's address
-    lookup does); "Use this place" puts the chosen one in the form with its map point, for the
-    person to add detail and continue. Nothing is saved until they do."""
+    """Find this place: the named places matching what was typed (as GOV.UK's address lookup
+    does). Use this place: the chosen one goes in the form with its map point, for the person to
+    add detail and continue. Nothing is saved until they do."""
     typed = (sent.get("address") or "").strip()
     problem = ""
     if sent.get("action") == "use-place":
