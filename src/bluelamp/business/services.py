@@ -247,7 +247,7 @@ def grant_authorisation(
         valid_from=valid_from,
         defaults={"valid_until": valid_until, "reference": reference.strip()},
     )
-    details = {"skill": skill.code, "valid_from": valid_from.isoformat(), "created": created}
+    details: dict[str, Any] = {"skill": skill.code, "valid_from": valid_from.isoformat(), "created": created}
     audit.record(
         operation=audit.Operation.ALTERATION,
         actor=actor,

@@ -209,7 +209,7 @@ class IncidentOut(IncidentSummaryOut):
 
     @staticmethod
     def resolve_contact_ids(incident: Incident) -> list[int]:
-        return list(incident.contacts.order_by("pk").values_list("pk", flat=True))
+        return sorted(contact.pk for contact in incident.contacts.all())
 
     @staticmethod
     def resolve_response_time(incident: Incident) -> ResponseTimeOut:
@@ -414,7 +414,7 @@ class CallIn(ContactIn):
 def create_incident_from_call(request: HttpRequest, body: CallIn) -> Status[Incident]:
     actor = request_actor(request)
     made = services.create_incident_from_call(actor=actor, **body.dict())
-    return Status(201 if made.created else 200, selectors.incident(actor=actor, incident_id=made.incident.pk))
+    return Status(201 if made.created else 200, made.incident)  # as made: nothing read back
 
 
 @router.get(

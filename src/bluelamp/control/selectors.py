@@ -58,11 +58,11 @@ def incidents(
 
 def assessments(incident: Incident) -> QuerySet[ThriveAssessment]:
     """Every THRIVE version of an incident the caller has already read through :func:`incident`."""
-    return incident.assessments.order_by("number")
+    return incident.assessments.all()  # in number order (the model's ordering); prefetched ones kept
 
 
 def log(incident: Incident) -> QuerySet:  # type: ignore[type-arg]
-    return incident.log.order_by("pk")
+    return incident.log.all()  # oldest first (the model's ordering); prefetched ones kept
 
 
 # Possible duplicates ----------------------------------------------------------------------

@@ -33,7 +33,7 @@ from bluelamp.core.access import Actor, require
 from bluelamp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bluelamp.core.events import emit
 from bluelamp.core.geography import h3_cell
-from bluelamp.core.models import Bcu, Borough, Force, User, with_related
+from bluelamp.core.models import Bcu, Borough, Force, User, known_related, with_related
 
 CONTACT = "control.contact"  # audit record types
 INCIDENT = "control.incident"
@@ -189,7 +189,7 @@ def _record_contact_collection(actor: Actor, contact: Contact) -> None:
 def _open_contact(actor: Actor, contact: Contact) -> Contact:
     """The contact, locked, if it is still open in the actor's force."""
     _own_force(actor, contact.force_id)
-    locked = Contact.objects.select_for_update().get(pk=contact.pk)
+    locked = with_related(Contact.objects.select_for_update(of=("self",)), "borough", "bcu").get(pk=contact.pk)
     if locked.outcome != Contact.Outcome.OPEN:
         raise Conflict(f"Contact #{locked.pk} is already {locked.get_outcome_display().lower()}: reload it.")
     return locked
@@ -332,14 +332,14 @@ def _make_incident(
         address=contact.address,
         lat=contact.lat,
         lon=contact.lon,
-        borough_id=contact.borough_id,
-        bcu_id=contact.bcu_id,
+        borough=contact.borough,  # the contact's own objects: no query
+        bcu=contact.bcu,
         h3_cell=contact.h3_cell,
     )
     incident.save()
     contact.outcome, contact.incident, contact.closed_at = Contact.Outcome.INCIDENT, incident, now
     contact.save(update_fields=["outcome", "incident", "closed_at"])
-    append_log_entry(
+    entry = append_log_entry(
         incident=incident,
         actor=actor,
         kind=Kind.AUTOMATIC,
@@ -349,9 +349,11 @@ def _make_incident(
         new_incident=True,
     )
     _record_incident_collection(actor, incident, contact)
+    known_related(incident, contacts=[contact], assessments=[], log=[entry])  # all it has: shown without a query
     emit(
         "control.incident.created",
         force=incident.force,
+        about=incident,
         incident_id=incident.pk,
         reference=incident.reference,
         contact_id=contact.pk,
@@ -540,7 +542,14 @@ def transition_incident(
     if closing:
         data |= {"closing_category": locked.closing_category, "closing_result": locked.closing_result}
     append_log_entry(incident=locked, actor=actor, kind=kind, text=text, data=data, position=position)
-    emit("control.incident.status_changed", force=locked.force, incident_id=locked.pk, status=to, previous=previous)
+    emit(
+        "control.incident.status_changed",
+        force=locked.force,
+        about=locked,
+        incident_id=locked.pk,
+        status=to,
+        previous=previous,
+    )
     return locked
 
 

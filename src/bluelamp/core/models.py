@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractUser
@@ -23,6 +24,19 @@ def with_related(queryset: models.QuerySet[_Bounded], *relations: str) -> models
         if any(field.name == "boundary" for field in model._meta.concrete_fields):
             shapes.append(f"{relation}__boundary")
     return queryset.select_related(*relations).defer(*shapes)
+
+
+def known_related(instance: models.Model, **related: Iterable[models.Model]) -> None:
+    """Hand ``instance`` the records of its reverse relations that the caller already holds, as
+    ``prefetch_related`` leaves them after reading: ``incident.log.all()`` then asks nothing of
+    the database. For a record made in this transaction, whose relations hold exactly what the
+    transaction made with it."""
+    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, objects in related.items():
+        queryset = getattr(instance, name).all()
+        queryset._result_cache = list(objects)
+        queryset._prefetch_done = True
+        cache[name] = queryset
 
 
 class WithoutBoundaryManager(models.Manager[_Bounded]):
@@ -253,6 +267,7 @@ class OutboxEvent(models.Model):
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    about: models.Model | None = None  # see bluelamp.core.events.emit: never stored
 
     class Meta:
         ordering = ["id"]

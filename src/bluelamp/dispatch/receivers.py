@@ -34,7 +34,7 @@ def _on_outbox_event(sender: type[OutboxEvent], instance: OutboxEvent, created: 
         return
     topic, payload, force_id = instance.topic, instance.payload, instance.force_id
     if topic == "control.incident.created":
-        _tag(payload.get("incident_id"))
+        _tag(payload.get("incident_id"), instance.about)
     elif topic in UNIT_TOPICS and payload.get("unit_id"):
         transaction.on_commit(lambda: store.refresh_units(force_id, [payload["unit_id"]]), robust=True)
     elif topic == "control.unit.crew_changed" and payload.get("unit_id"):
@@ -45,14 +45,15 @@ def _on_outbox_event(sender: type[OutboxEvent], instance: OutboxEvent, created: 
         transaction.on_commit(lambda: store.refresh_reservations(force_id), robust=True)
 
 
-def _tag(incident_id: int | None) -> None:
+def _tag(incident_id: int | None, about: Any) -> None:
+    from bluelamp.control.models import Incident
     from bluelamp.dispatch import services
 
     if incident_id is None:
         return
     try:
         with transaction.atomic():  # a savepoint: a failure here leaves the incident as it was
-            services.tag_incident(incident_id=incident_id)
+            services.tag_incident(incident_id=incident_id, incident=about if isinstance(about, Incident) else None)
     except Exception:
         logger.exception("could not tag incident %s to pre-planned operations", incident_id)
 

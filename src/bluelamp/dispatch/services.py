@@ -299,10 +299,12 @@ def end_operation(*, actor: Actor, operation: Operation) -> Operation:
     return locked
 
 
-def tag_incident(*, incident_id: int) -> list[OperationIncident]:
+def tag_incident(*, incident_id: int, incident: Incident | None = None) -> list[OperationIncident]:
     """Tag a new incident to every operation of its force whose area holds it during whose
-    window it was created. Called by the outbox receiver inside the incident's transaction."""
-    incident = Incident.objects.filter(pk=incident_id).only("pk", "force_id", "lat", "lon", "created_at").first()
+    window it was created. Called by the outbox receiver inside the incident's transaction,
+    with the incident as that transaction holds it (else it is read)."""
+    if incident is None or incident.pk != incident_id:
+        incident = Incident.objects.filter(pk=incident_id).first()
     if incident is None or incident.lat is None or incident.lon is None:
         return []
     lat, lon = incident.lat, incident.lon
@@ -324,12 +326,11 @@ def tag_incident(*, incident_id: int) -> list[OperationIncident]:
             operation=operation, incident_id=incident.pk, defaults={"tagged_at": timezone.now(), "automatic": True}
         )
         if created:
-            reference = Incident.objects.get(pk=incident.pk).reference
             _log(
                 operation,
                 None,
                 "incident_tagged",
-                f"{reference} tagged: created inside the area",
+                f"{incident.reference} tagged: created inside the area",
                 incident_id=incident.pk,
             )
             emit(

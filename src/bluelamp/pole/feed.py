@@ -26,6 +26,7 @@ from django.dispatch import receiver
 
 from bluelamp.control import rules
 from bluelamp.control import selectors as control
+from bluelamp.control.models import Incident
 from bluelamp.core.access import ClientActor
 from bluelamp.core.errors import DomainError
 from bluelamp.core.models import OutboxEvent
@@ -55,12 +56,13 @@ def _on_outbox_event(sender: type[OutboxEvent], instance: OutboxEvent, created: 
     if created and instance.topic in TOPICS and instance.force_id is not None:
         incident_id = instance.payload.get("incident_id")
         if incident_id:
-            _feed_quietly(instance.force_id, int(incident_id))
+            about = instance.about if isinstance(instance.about, Incident) else None
+            _feed_quietly(instance.force_id, int(incident_id), about)
 
 
-def _feed_quietly(force_id: int, incident_id: int) -> None:
+def _feed_quietly(force_id: int, incident_id: int, incident: Incident | None) -> None:
     try:  # feed_incident is atomic: inside the caller's transaction, a savepoint rolled back on failure
-        feed_incident(force_id=force_id, incident_id=incident_id)
+        feed_incident(force_id=force_id, incident_id=incident_id, incident=incident)
     except DomainError as error:
         logger.warning("POLE feed: incident %s not fed: %s", incident_id, error.message)
     except Exception:
@@ -68,10 +70,12 @@ def _feed_quietly(force_id: int, incident_id: int) -> None:
 
 
 @transaction.atomic
-def feed_incident(*, force_id: int, incident_id: int) -> None:
-    """Bring POLE's copy of the incident up to date: the event and its place."""
+def feed_incident(*, force_id: int, incident_id: int, incident: Incident | None = None) -> None:
+    """Bring POLE's copy of the incident up to date: the event and its place. ``incident``: the
+    control room's own copy, as its transaction holds it (else it is read)."""
     actor = feed_actor(force_id)
-    incident = control.incident(actor=actor, incident_id=incident_id)
+    if incident is None or incident.pk != incident_id or incident.force_id != force_id:
+        incident = control.incident(actor=actor, incident_id=incident_id)
     location = None
     if incident.lat is not None and incident.lon is not None:
         location = services.find_or_create_location(
