@@ -4,10 +4,12 @@ tile server — safe defaults and one-line answers for mistakes."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bluelamp.config import ConfigError, load
+from bluelamp.core.management.commands.serve import several_workers_warning
 
 
 def test_the_bridge_is_automatic_except_in_tests(tmp_path: Path) -> None:
@@ -37,3 +39,13 @@ def test_a_tile_server_is_accepted(tmp_path: Path) -> None:
     url = "https://tiles.example.org/{z}/{x}/{y}.png"
     config = load({"BLUELAMP_HOME": str(tmp_path), "BLUELAMP_MAP_TILE_URL": url})
     assert config.map_tile_url == url
+
+
+def test_serve_warns_when_several_workers_have_no_bridge(settings: Any) -> None:
+    settings.BLUELAMP_LIVE_BRIDGE = "memory"  # SQLite without REDIS_URL under "auto"
+    assert several_workers_warning(1) == ""
+    assert "2 workers, but no live bridge" in several_workers_warning(2)
+    assert "Set REDIS_URL" in several_workers_warning(2)
+    settings.BLUELAMP_LIVE_BRIDGE = "auto"
+    settings.BLUELAMP_REDIS_URL = "redis://127.0.0.1:6379/0"
+    assert several_workers_warning(4) == ""

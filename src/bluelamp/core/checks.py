@@ -44,7 +44,7 @@ def production_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         problems.append(
             Warning(
-                "Production is using SQLite: fine for one small server, not for several workers or hosts.",
+                "Production is using SQLite: fine for one server (several workers too), not for several hosts.",
                 hint="Set DATABASE_URL=postgresql://user:password@host:5432/name.",
                 id="bluelamp.W004",
             )

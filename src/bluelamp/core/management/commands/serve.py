@@ -17,7 +17,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--workers", type=int, default=1, help="processes (several need PostgreSQL)")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="processes; several work on SQLite too, but live screens need REDIS_URL or PostgreSQL to hear all",
+        )
         parser.add_argument("--reload", action="store_true", help="restart when code changes (development)")
 
     def handle(self, *args: Any, host: str, port: int, workers: int, reload: bool, **options: Any) -> None:
@@ -28,6 +33,8 @@ class Command(BaseCommand):
         if problems:
             lines = "\n".join(f"  - {p.message} {p.hint}".rstrip() for p in problems)
             raise CommandError(f"Not starting: fix these first (see `bluelamp check`):\n{lines}")
+        if warning := several_workers_warning(1 if reload else workers):
+            self.stderr.write(warning)
         self.stdout.write(f"bluelamp ({settings.BLUELAMP_ENV}) serving at http://{host}:{port}/  — Ctrl-C stops it")
         uvicorn.run(
             "bluelamp.asgi:application",
@@ -40,3 +47,16 @@ class Command(BaseCommand):
             log_config=None,  # keep Django's logging configuration
             proxy_headers=production,
         )
+
+
+def several_workers_warning(workers: int) -> str:
+    """What to tell an operator who starts several workers with nothing to carry live notices
+    between them (the live bridge is ``memory``: SQLite without REDIS_URL), or ""."""
+    from bluelamp.control.bridge import configured_kind
+
+    if workers < 2 or configured_kind() != "memory":
+        return ""
+    return (
+        f"Warning: {workers} workers, but no live bridge between them: a live screen sees only the changes "
+        "made through its own worker. Set REDIS_URL (or use PostgreSQL)."
+    )
