@@ -1,10 +1,12 @@
 """Incident creation over real HTTP against uvicorn serving bluelamp in other processes, on
-SQLite and on PostgreSQL: incidents made in one request (``POST /api/v1/control/incidents``),
-flat out with a fixed number in flight (the most the server can do) and at the goal's rate
-offered whatever the server does (open loop, as calls arrive: the test of "so many per second
-within so many milliseconds"); and the call-taking screen's two requests (a 999 call, then the
-incident). Baseline in the same run: GET /healthz, the cheapest request that still reaches the
-database, on the same server with the same client."""
+SQLite (one worker, and one per core) and on PostgreSQL (one per core): incidents made in one
+request (``POST /api/v1/control/incidents``), flat out with a fixed number in flight (the most
+the server can do) and at the goal's rate offered whatever the server does (open loop, as calls
+arrive: the test of "so many per second within so many milliseconds"); and the call-taking
+screen's two requests (a 999 call, then the incident). Baseline in the same run: GET /healthz,
+the cheapest request that still reaches the database, on the same server with the same client.
+Alone: ``python -m benchmarks.http_incidents`` (``OPEN_LOOP_SECONDS`` in the environment to
+change how long the goal's rate is offered)."""
 
 from __future__ import annotations
 
@@ -27,7 +29,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 CONCURRENCY = 16
 OPEN_LOOP_CONNECTIONS = 64
-OPEN_LOOP_SECONDS = 5  # long enough to see whether the server keeps up; a longer queue only waits longer
+# Long enough to see whether the server keeps up; a longer queue only waits longer.
+OPEN_LOOP_SECONDS = int(os.environ.get("OPEN_LOOP_SECONDS") or 5)
 SETUP = """
 from django.contrib.auth.models import Permission
 from bluelamp.core import services, tokens
@@ -251,3 +254,10 @@ def fresh_postgres_database(url: str) -> str | None:
     except psycopg.OperationalError:
         return None
     return url.rsplit("/", 1)[0] + "/" + name
+
+
+if __name__ == "__main__":  # this section of `make bench` alone: python -m benchmarks.http_incidents
+    from benchmarks import run
+
+    run.setup_django()
+    print(run.http_section())

@@ -205,9 +205,14 @@ def http_section() -> str:
 
     goal_rate, goal_p99 = 200, 100.0
     postgres_url = os.environ.get("BLUELAMP_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    # SQLite has one writer at a time whatever the number of processes: one worker. PostgreSQL
-    # is served as in production, one worker per core.
-    runs = [("SQLite", None, 1), ("PostgreSQL", bench.fresh_postgres_database(postgres_url), os.cpu_count() or 1)]
+    # SQLite with one worker and with one per core (writers in every worker queue on its writer
+    # lock file); PostgreSQL as in production, one worker per core.
+    cores = os.cpu_count() or 1
+    runs = [
+        ("SQLite", None, 1),
+        ("SQLite", None, cores),
+        ("PostgreSQL", bench.fresh_postgres_database(postgres_url), cores),
+    ]
     lines = [
         "",
         "## Incident creation over HTTP (uvicorn; the load generator on the same machine)",
