@@ -386,37 +386,13 @@ print(tokens.create_api_token(actor=admin, force=world["force"], name="AVL", per
 
 @contextmanager
 def served(database_url: str | None) -> Iterator[tuple[str, str]]:
-    import subprocess
-    import tempfile
+    from benchmarks.http_incidents import bench_home, serving
 
-    import httpx
-
-    from benchmarks.http_incidents import _bluelamp, _environment, _free_port
-
-    home = Path(tempfile.mkdtemp(prefix="bluelamp-avl-bench-"))
-    (home / "build").symlink_to(ROOT / "build")
-    env = _environment(home, database_url)
-    _bluelamp(env, "migrate", "--verbosity", "0")
-    token = _bluelamp(env, "shell", "-c", HTTP_SETUP.format(root=str(ROOT))).strip().splitlines()[-1]
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bluelamp", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=(home / "server.log").open("w"),
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with (
+        bench_home("bluelamp-avl-bench-", database_url) as (home, env),
+        serving(home, env, HTTP_SETUP.format(root=str(ROOT))) as (base, token),
+    ):
         yield base, token
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def _http_items(count: int, seed: int, start: dt.datetime, offset_s: int) -> list[dict[str, Any]]:

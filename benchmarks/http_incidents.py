@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -85,14 +86,40 @@ def _free_port() -> int:
 
 
 @contextmanager
+def bench_home(prefix: str, database_url: str | None) -> Iterator[tuple[Path, dict[str, str]]]:
+    """A new BLUELAMP_HOME (its SQLite database, its server's log) and the environment that uses
+    it. Removed afterwards; kept, and named, when the run fails, for its server.log."""
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    (home / "build").symlink_to(ROOT / "build")
+    try:
+        yield home, _environment(home, database_url)
+    except BaseException:
+        print(f"benchmark failed: its home is kept in {home}", file=sys.stderr)
+        raise
+    shutil.rmtree(home, ignore_errors=True)
+
+
+@contextmanager
 def served(database_url: str | None, workers: int = 1) -> Iterator[tuple[str, str]]:
     """A prepared bluelamp (migrated, London loaded, a call-handler token) served by uvicorn."""
-    home = Path(tempfile.mkdtemp(prefix="bluelamp-http-bench-"))
-    (home / "build").symlink_to(ROOT / "build")
-    env = _environment(home, database_url)
+    with (
+        bench_home("bluelamp-http-bench-", database_url) as (home, env),
+        serving(home, env, SETUP, workers=workers, geography=True) as (base, token),
+    ):
+        yield base, token
+
+
+@contextmanager
+def serving(
+    home: Path, env: dict[str, str], setup: str, *, workers: int = 1, geography: bool = False
+) -> Iterator[tuple[str, str]]:
+    """Migrate ``home``'s database (and load London's geography), run the ``setup`` script, which
+    prints an API token last, and serve the platform with ``bluelamp serve`` until the block ends.
+    Yields the base URL and the token."""
     _bluelamp(env, "migrate", "--verbosity", "0")
-    _bluelamp(env, "load-geography")
-    token = _bluelamp(env, "shell", "-c", SETUP).strip().splitlines()[-1]
+    if geography:
+        _bluelamp(env, "load-geography")
+    token = _bluelamp(env, "shell", "-c", setup).strip().splitlines()[-1]
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "bluelamp", "serve", "--port", str(port), "--workers", str(workers)],
@@ -102,7 +129,7 @@ def served(database_url: str | None, workers: int = 1) -> Iterator[tuple[str, st
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
+        for _ in range(300):
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                     break

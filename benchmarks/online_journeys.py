@@ -17,8 +17,10 @@ Run alone: ``python -m benchmarks.online_journeys [--database-url postgresql://â
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -34,7 +36,9 @@ JOURNEYS = {"lost-found": 200, "crime": 60}
 def setup(database_url: str | None = None, home: str | None = None, *, migrate: bool = True) -> str:
     """A fresh BLUELAMP_HOME (and database) with the London forces taking reports; returns the
     home. With ``home`` and ``migrate=False``: join one already set up (a parallel stream)."""
-    home = home or tempfile.mkdtemp(prefix="bluelamp-bench-online-")
+    if home is None:
+        home = tempfile.mkdtemp(prefix="bluelamp-bench-online-")
+        atexit.register(shutil.rmtree, home, ignore_errors=True)  # the streams joining it end first
     os.environ.update(
         {
             "BLUELAMP_HOME": home,

@@ -6,9 +6,11 @@ never depend on timing; this is where speed is measured.
 
 from __future__ import annotations
 
+import atexit
 import csv
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -42,6 +44,7 @@ class Result:
 
 def setup_django() -> None:
     home = tempfile.mkdtemp(prefix="bluelamp-bench-")
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
     os.environ.update({"BLUELAMP_HOME": home, "BLUELAMP_ENV": "test", "DJANGO_SETTINGS_MODULE": "bluelamp.settings"})
     os.environ.pop("DATABASE_URL", None)
     import django

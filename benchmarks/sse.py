@@ -24,7 +24,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -34,7 +33,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.http_incidents import _bluelamp, _environment, _free_port
+from benchmarks.http_incidents import _bluelamp, _free_port, bench_home
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIENTS = 100
@@ -84,13 +83,11 @@ class Measured:
 def prepared(database_url: str | None = None) -> Iterator[tuple[dict[str, str], str, str]]:
     """A migrated bluelamp home (SQLite, or ``database_url``) with London, an API token and a
     signed-in session."""
-    home = Path(tempfile.mkdtemp(prefix="bluelamp-sse-bench-"))
-    (home / "build").symlink_to(ROOT / "build")
-    env = _environment(home, database_url)
-    _bluelamp(env, "migrate", "--verbosity", "0")
-    _bluelamp(env, "load-geography")
-    token, session = _bluelamp(env, "shell", "-c", SETUP).strip().splitlines()[-1].split()
-    yield env, token, session
+    with bench_home("bluelamp-sse-bench-", database_url) as (_, env):
+        _bluelamp(env, "migrate", "--verbosity", "0")
+        _bluelamp(env, "load-geography")
+        token, session = _bluelamp(env, "shell", "-c", SETUP).strip().splitlines()[-1].split()
+        yield env, token, session
 
 
 @contextmanager
