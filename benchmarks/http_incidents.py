@@ -32,16 +32,21 @@ CONCURRENCY = 16
 OPEN_LOOP_CONNECTIONS = 64
 # Long enough to see whether the server keeps up; a longer queue only waits longer.
 OPEN_LOOP_SECONDS = int(os.environ.get("OPEN_LOOP_SECONDS") or 5)
-SETUP = """
-from django.contrib.auth.models import Permission
-from bluelamp.core import services, tokens
-from bluelamp.core.models import Force, Role, User
-met = Force.objects.get(code="met")
-services.seed_roles(force=met)
-admin = User.objects.create_superuser(username="bench-admin", password=None, force=met)
-perms = list(Role.objects.get(force=met, code="call_handler").permissions.all())
-print(tokens.create_api_token(actor=admin, force=met, name="benchmark", permissions=perms).secret)
-"""
+# Run by `bluelamp shell -c` in the served home: the token is the last line printed.
+SETUP = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from benchmarks import http_incidents as b\n"
+SETUP += "print(b.call_handler_token())"
+
+
+def call_handler_token() -> str:
+    """A call handler's API token in the Met (roles seeded), made in the current database."""
+    from bluelamp.core import services, tokens
+    from bluelamp.core.models import Force, Role, User
+
+    met = Force.objects.get(code="met")
+    services.seed_roles(force=met)
+    admin = User.objects.create_superuser(username="bench-admin", password=None, force=met)
+    permissions = list(Role.objects.get(force=met, code="call_handler").permissions.all())
+    return tokens.create_api_token(actor=admin, force=met, name="benchmark", permissions=permissions).secret
 
 
 @dataclass
@@ -267,6 +272,39 @@ def measure(database: str, database_url: str | None, operations: int, workers: i
         Measured(f"999 call, then incident: two requests ({where})", operations // 2, *two_step),
         Measured(f"GET /healthz, {CONCURRENCY} in flight ({where})", operations, *baseline),
     ]
+
+
+def statements_per_incident() -> int:
+    """The SQL statements of one ``POST /incidents`` (token lookup included), made through
+    Django's test client in this process (Django set up, London loaded) and rolled back: a
+    figure the machine's speed does not change, to compare runs by."""
+    import json
+
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from bluelamp.core import selectors as core_selectors
+    from bluelamp.core.models import Force
+
+    def body(call: tuple[tuple[float, float], str, str, list[str]]) -> str:
+        (lat, lon), address, category, qualifiers = call
+        return json.dumps(
+            {"channel": "999", "caller_name": "Bench Caller", "address": address, "lat": lat, "lon": lon}
+            | {"description": "Caller reports a fight (benchmark)", "category": category, "qualifiers": qualifiers}
+        )
+
+    first, second = _calls(2)  # two places: the second is new to POLE, as most are
+    with transaction.atomic():
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {call_handler_token()}")
+        # The first incident of the day makes the day's CAD counter: measure the usual case after it.
+        client.post("/api/v1/control/incidents", body(first), content_type="application/json")
+        core_selectors.borough_at(Force.objects.get(code="met"), *second[0])  # kept per process once read
+        with CaptureQueriesContext(connection) as statements:
+            made = client.post("/api/v1/control/incidents", body(second), content_type="application/json")
+        assert made.status_code == 201, made.content
+        transaction.set_rollback(True)
+    return len(statements.captured_queries)
 
 
 def fresh_postgres_database(url: str) -> str | None:
