@@ -55,6 +55,7 @@ class Measured:
     operations: int
     seconds: float
     latencies_ms: list[float]
+    failed: int = 0  # requests that got no answer (the open loop's), left out of the rate
 
     @property
     def rate(self) -> float:
@@ -169,7 +170,26 @@ async def _run(
         return time.perf_counter() - started, latencies
 
 
-def _calls(count: int) -> list[tuple[tuple[float, float], str, str, list[str]]]:
+Call = tuple[tuple[float, float], str, str, list[str]]
+
+
+def _call_body(call: Call) -> dict[str, object]:
+    """What ``POST /contacts`` and ``POST /incidents`` are sent for one of :func:`_calls`."""
+    (lat, lon), address, category, qualifiers = call
+    return {
+        "channel": "999",
+        "caller_name": "Bench Caller",
+        "caller_phone": "07700 900000",
+        "address": address,
+        "lat": lat,
+        "lon": lon,
+        "description": "Caller reports an incident (benchmark)",
+        "category": category,
+        "qualifiers": qualifiers,
+    }
+
+
+def _calls(count: int) -> list[Call]:
     """The demo generator's calls: real places of crime in the Met and the scenario's mix of
     categories (bluelamp.demo), so that the benchmark loads the platform as London would."""
     from bluelamp.demo import scenario
@@ -223,18 +243,7 @@ def measure(database: str, database_url: str | None, operations: int, workers: i
     calls = _calls(operations * 4 + 100)
 
     def call(number: int) -> dict[str, object]:
-        (lat, lon), address, category, qualifiers = calls[number]
-        return {
-            "channel": "999",
-            "caller_name": "Bench Caller",
-            "caller_phone": "07700 900000",
-            "address": address,
-            "lat": lat,
-            "lon": lon,
-            "description": "Caller reports an incident (benchmark)",
-            "category": category,
-            "qualifiers": qualifiers,
-        }
+        return _call_body(calls[number])
 
     def offset(by: int) -> Callable[[httpx.AsyncClient, int], Awaitable[None]]:
         async def make_incident(client: httpx.AsyncClient, number: int) -> None:
@@ -268,6 +277,7 @@ def measure(database: str, database_url: str | None, operations: int, workers: i
             len(latencies),
             seconds,
             latencies,
+            failed,
         ),
         Measured(f"999 call, then incident: two requests ({where})", operations // 2, *two_step),
         Measured(f"GET /healthz, {CONCURRENCY} in flight ({where})", operations, *baseline),
@@ -278,8 +288,6 @@ def statements_per_incident() -> int:
     """The SQL statements of one ``POST /incidents`` (token lookup included), made through
     Django's test client in this process (Django set up, London loaded) and rolled back: a
     figure the machine's speed does not change, to compare runs by."""
-    import json
-
     from django.db import connection, transaction
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -287,21 +295,14 @@ def statements_per_incident() -> int:
     from bluelamp.core import selectors as core_selectors
     from bluelamp.core.models import Force
 
-    def body(call: tuple[tuple[float, float], str, str, list[str]]) -> str:
-        (lat, lon), address, category, qualifiers = call
-        return json.dumps(
-            {"channel": "999", "caller_name": "Bench Caller", "address": address, "lat": lat, "lon": lon}
-            | {"description": "Caller reports a fight (benchmark)", "category": category, "qualifiers": qualifiers}
-        )
-
     first, second = _calls(2)  # two places: the second is new to POLE, as most are
     with transaction.atomic():
         client = Client(HTTP_AUTHORIZATION=f"Bearer {call_handler_token()}")
         # The first incident of the day makes the day's CAD counter: measure the usual case after it.
-        client.post("/api/v1/control/incidents", body(first), content_type="application/json")
+        client.post("/api/v1/control/incidents", _call_body(first), content_type="application/json")
         core_selectors.borough_at(Force.objects.get(code="met"), *second[0])  # kept per process once read
         with CaptureQueriesContext(connection) as statements:
-            made = client.post("/api/v1/control/incidents", body(second), content_type="application/json")
+            made = client.post("/api/v1/control/incidents", _call_body(second), content_type="application/json")
         assert made.status_code == 201, made.content
         transaction.set_rollback(True)
     return len(statements.captured_queries)

@@ -239,7 +239,7 @@ def http_section() -> str:
         for row in measured:
             judged = "offered" in row.what
             # Open loop: the server kept up when the rate achieved is (nearly) the rate offered.
-            kept_up = row.rate >= goal_rate * 0.98 and "failed" not in row.what
+            kept_up = row.rate >= goal_rate * 0.98 and not row.failed
             met = "yes" if kept_up and row.p99 <= goal_p99 else "no"
             lines.append(
                 f"| {row.what} | {row.operations:,} | {row.rate:,.0f} | {row.p50:,.1f} | {row.p99:,.1f} "

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Model
 
 from bluelamp.core.models import Force, OutboxEvent
+
+M = TypeVar("M", bound=Model)
 
 
 def emit(topic: str, *, force: Force | None = None, about: Model | None = None, **payload: Any) -> OutboxEvent:
@@ -20,3 +22,10 @@ def emit(topic: str, *, force: Force | None = None, about: Model | None = None, 
     event.about = about
     event.save(force_insert=True)
     return event
+
+
+def about(event: OutboxEvent, model: type[M], pk: Any) -> M | None:
+    """The ``model`` row ``pk`` as the emitting service held it (see :func:`emit`), or None when
+    the event carries no such record: the receiver then reads it."""
+    held = event.about
+    return held if isinstance(held, model) and held.pk == pk else None

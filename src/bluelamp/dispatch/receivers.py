@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from bluelamp.core.events import about
 from bluelamp.core.models import OutboxEvent
 from bluelamp.dispatch import store
 
@@ -34,7 +35,7 @@ def _on_outbox_event(sender: type[OutboxEvent], instance: OutboxEvent, created: 
         return
     topic, payload, force_id = instance.topic, instance.payload, instance.force_id
     if topic == "control.incident.created":
-        _tag(payload.get("incident_id"), instance.about)
+        _tag(instance)
     elif topic in UNIT_TOPICS and payload.get("unit_id"):
         transaction.on_commit(lambda: store.refresh_units(force_id, [payload["unit_id"]]), robust=True)
     elif topic == "control.unit.crew_changed" and payload.get("unit_id"):
@@ -45,15 +46,16 @@ def _on_outbox_event(sender: type[OutboxEvent], instance: OutboxEvent, created: 
         transaction.on_commit(lambda: store.refresh_reservations(force_id), robust=True)
 
 
-def _tag(incident_id: int | None, about: Any) -> None:
+def _tag(event: OutboxEvent) -> None:
     from bluelamp.control.models import Incident
     from bluelamp.dispatch import services
 
+    incident_id = event.payload.get("incident_id")
     if incident_id is None:
         return
     try:
         with transaction.atomic():  # a savepoint: a failure here leaves the incident as it was
-            services.tag_incident(incident_id=incident_id, incident=about if isinstance(about, Incident) else None)
+            services.tag_incident(incident_id=incident_id, incident=about(event, Incident, incident_id))
     except Exception:
         logger.exception("could not tag incident %s to pre-planned operations", incident_id)
 

@@ -303,7 +303,7 @@ def tag_incident(*, incident_id: int, incident: Incident | None = None) -> list[
     """Tag a new incident to every operation of its force whose area holds it during whose
     window it was created. Called by the outbox receiver inside the incident's transaction,
     with the incident as that transaction holds it (else it is read)."""
-    if incident is None or incident.pk != incident_id:
+    if incident is None:
         incident = Incident.objects.filter(pk=incident_id).first()
     if incident is None or incident.lat is None or incident.lon is None:
         return []

@@ -29,6 +29,7 @@ from bluelamp.control import selectors as control
 from bluelamp.control.models import Incident
 from bluelamp.core.access import ClientActor
 from bluelamp.core.errors import DomainError
+from bluelamp.core.events import about
 from bluelamp.core.models import OutboxEvent
 from bluelamp.pole import catalogue, services
 
@@ -56,8 +57,8 @@ def _on_outbox_event(sender: type[OutboxEvent], instance: OutboxEvent, created: 
     if created and instance.topic in TOPICS and instance.force_id is not None:
         incident_id = instance.payload.get("incident_id")
         if incident_id:
-            about = instance.about if isinstance(instance.about, Incident) else None
-            _feed_quietly(instance.force_id, int(incident_id), about)
+            incident_id = int(incident_id)
+            _feed_quietly(instance.force_id, incident_id, about(instance, Incident, incident_id))
 
 
 def _feed_quietly(force_id: int, incident_id: int, incident: Incident | None) -> None:
@@ -74,7 +75,7 @@ def feed_incident(*, force_id: int, incident_id: int, incident: Incident | None 
     """Bring POLE's copy of the incident up to date: the event and its place. ``incident``: the
     control room's own copy, as its transaction holds it (else it is read)."""
     actor = feed_actor(force_id)
-    if incident is None or incident.pk != incident_id or incident.force_id != force_id:
+    if incident is None:
         incident = control.incident(actor=actor, incident_id=incident_id)
     location = None
     if incident.lat is not None and incident.lon is not None:
