@@ -18,6 +18,23 @@ from tests.browser.support import browser, page  # noqa: F401 - one browser for 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """On SQLite, the test database is a file, as in production, not Django's in-memory default.
+    Every connection to that in-memory database shares one cache (SQLite's shared-cache mode),
+    where a write that meets another connection's lock fails at once ("database table is
+    locked") instead of waiting. The live server answers each request on a thread of its own,
+    so two requests at once (a page, and the map data its script fetches) failed at random.
+    With a file, writers wait their turn through the writer lock, as in production."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "bluelamp.core.db.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("database") / "test.sqlite3")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     """Rate-limit counters live in the cache, forces and boroughs in each process's memory; each
