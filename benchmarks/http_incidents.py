@@ -11,6 +11,7 @@ change how long the goal's rate is offered)."""
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import random
 import shutil
@@ -24,6 +25,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
@@ -56,6 +58,8 @@ class Measured:
     seconds: float
     latencies_ms: list[float]
     failed: int = 0  # requests that got no answer (the open loop's), left out of the rate
+    machine_cpu_seconds: float = 0.0  # every process on the machine: servers, database, this client
+    client_cpu_seconds: float = 0.0  # this load generator alone
 
     @property
     def rate(self) -> float:
@@ -68,6 +72,38 @@ class Measured:
     @property
     def p50(self) -> float:
         return statistics.median(self.latencies_ms)
+
+    @property
+    def cpu_ms_each(self) -> float:
+        """CPU time the whole machine spent on each operation answered (NaN off Linux)."""
+        return self.machine_cpu_seconds * 1000 / self.operations
+
+    @property
+    def client_cpu_ms_each(self) -> float:
+        return self.client_cpu_seconds * 1000 / self.operations
+
+
+T = TypeVar("T")
+
+
+def _machine_cpu_seconds() -> float:
+    """CPU time used so far by every process on this machine (Linux's /proc/stat; NaN elsewhere)."""
+    try:
+        first_line = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return math.nan
+    user, nice, system, _idle, _iowait, irq, softirq = (int(ticks) for ticks in first_line[1:8])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def with_cpu(run: Callable[[], T]) -> tuple[T, dict[str, float]]:
+    """``run()``'s result and the CPU seconds it took, as :class:`Measured` takes them: the
+    machine's (server, database and client together: what a goal on this machine's cores has to
+    fit in) and this process's own."""
+    machine, client = _machine_cpu_seconds(), time.process_time()
+    result = run()
+    used = {"machine_cpu_seconds": _machine_cpu_seconds() - machine, "client_cpu_seconds": time.process_time() - client}
+    return result, used
 
 
 def _environment(home: Path, database_url: str | None) -> dict[str, str]:
@@ -217,6 +253,10 @@ def _open_loop(
         failed = 0
         limits = httpx.Limits(max_connections=OPEN_LOOP_CONNECTIONS, max_keepalive_connections=OPEN_LOOP_CONNECTIONS)
         headers = {"Authorization": f"Bearer {token}"}
+        # Requests due while every connection is busy queue here, not in httpx's pool, whose
+        # queue costs the client time for each waiting request whenever one finishes: with
+        # hundreds waiting, the load generator took most of a core from the server it measures.
+        connections = asyncio.Semaphore(OPEN_LOOP_CONNECTIONS)
         async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=120) as client:
             begun = time.perf_counter()
 
@@ -225,7 +265,8 @@ def _open_loop(
                 due = begun + number / rate
                 await asyncio.sleep(max(0.0, due - time.perf_counter()))
                 try:
-                    await operation(client, number)
+                    async with connections:
+                        await operation(client, number)
                 except httpx.HTTPError:
                     failed += 1
                     return
@@ -263,14 +304,16 @@ def measure(database: str, database_url: str | None, operations: int, workers: i
     where = f"{database}, {workers} worker{'s' if workers > 1 else ''}"
     with served(database_url, workers) as (base, token):
         asyncio.run(_run(100, offset(4 * operations), base, token))  # warm up every worker
-        flat_out = asyncio.run(_run(operations, offset(0), base, token))
-        seconds, latencies, failed = _open_loop(
-            goal_rate, OPEN_LOOP_SECONDS * int(goal_rate), offset(operations), base, token
+        flat_out, flat_out_cpu = with_cpu(lambda: asyncio.run(_run(operations, offset(0), base, token)))
+        (seconds, latencies, failed), open_loop_cpu = with_cpu(
+            lambda: _open_loop(goal_rate, OPEN_LOOP_SECONDS * int(goal_rate), offset(operations), base, token)
         )
-        two_step = asyncio.run(_run(operations // 2, take_call_then_make_incident, base, token))
-        baseline = asyncio.run(_run(operations, health, base, token))
+        two_step, two_step_cpu = with_cpu(
+            lambda: asyncio.run(_run(operations // 2, take_call_then_make_incident, base, token))
+        )
+        baseline, baseline_cpu = with_cpu(lambda: asyncio.run(_run(operations, health, base, token)))
     return [
-        Measured(f"incident in one request, {CONCURRENCY} in flight ({where})", operations, *flat_out),
+        Measured(f"incident in one request, {CONCURRENCY} in flight ({where})", operations, *flat_out, **flat_out_cpu),
         Measured(
             f"incident in one request, {goal_rate:.0f}/s offered for {OPEN_LOOP_SECONDS} s ({where})"
             + (f"; {failed} failed" if failed else ""),
@@ -278,9 +321,10 @@ def measure(database: str, database_url: str | None, operations: int, workers: i
             seconds,
             latencies,
             failed,
+            **open_loop_cpu,
         ),
-        Measured(f"999 call, then incident: two requests ({where})", operations // 2, *two_step),
-        Measured(f"GET /healthz, {CONCURRENCY} in flight ({where})", operations, *baseline),
+        Measured(f"999 call, then incident: two requests ({where})", operations // 2, *two_step, **two_step_cpu),
+        Measured(f"GET /healthz, {CONCURRENCY} in flight ({where})", operations, *baseline, **baseline_cpu),
     ]
 
 
@@ -326,4 +370,7 @@ if __name__ == "__main__":  # this section of `make bench` alone: python -m benc
     from benchmarks import run
 
     run.setup_django()
+    from bluelamp.core import services
+
+    services.load_geography()  # for the statement count, made in this process
     print(run.http_section())

@@ -228,12 +228,16 @@ def http_section() -> str:
         "SQL statements per incident made in one request (token lookup included, in process, the same on",
         f"any machine): {bench.statements_per_incident()}.",
         "",
-        "| measured | operations | per second | p50 ms | p99 ms | goal met |",
-        "|---|---:|---:|---:|---:|---|",
+        "CPU ms each: what the whole machine spent per operation (servers, database and this load generator;",
+        f"in brackets, the load generator's part). {goal_rate}/s on {cores} cores leaves at most "
+        f"{1000 * cores / goal_rate:.0f} ms each.",
+        "",
+        "| measured | operations | per second | p50 ms | p99 ms | CPU ms each | goal met |",
+        "|---|---:|---:|---:|---:|---:|---|",
     ]
     for database, url, workers in runs:
         if url is None and database == "PostgreSQL":
-            lines.append(f"| PostgreSQL at {postgres_url} unreachable: not measured | | | | | no |")
+            lines.append(f"| PostgreSQL at {postgres_url} unreachable: not measured | | | | | | no |")
             continue
         measured = bench.measure(database, url, operations=2000, workers=workers, goal_rate=goal_rate)
         for row in measured:
@@ -243,7 +247,7 @@ def http_section() -> str:
             met = "yes" if kept_up and row.p99 <= goal_p99 else "no"
             lines.append(
                 f"| {row.what} | {row.operations:,} | {row.rate:,.0f} | {row.p50:,.1f} | {row.p99:,.1f} "
-                f"| {met if judged else ''} |"
+                f"| {row.cpu_ms_each:,.1f} ({row.client_cpu_ms_each:,.1f}) | {met if judged else ''} |"
             )
     return "\n".join(lines) + "\n"
 
