@@ -14,9 +14,9 @@ writers queue in the operating system and wake as soon as the writer before them
 Both are released when the transaction ends: commit, rollback (also after a failed BEGIN or
 COMMIT) or closing the connection; the kernel releases the file lock of a process that dies.
 So SQLite's own lock is not contended between our writers. Each wait is bounded by
-``WAIT_SECONDS``. In-memory databases (the test suite's) belong to one process and skip the
-file lock. Writes outside a transaction (autocommit statements) take neither lock and still
-meet SQLite's busy timeout."""
+``WAIT_SECONDS``. In-memory databases belong to one process and skip the file lock. Writes
+outside a transaction (autocommit statements) take neither lock and still meet SQLite's busy
+timeout."""
 
 from __future__ import annotations
 
