@@ -221,7 +221,8 @@ def http_section() -> str:
         "## Incident creation over HTTP (uvicorn; the load generator on the same machine)",
         "",
         f"Goal: at least {goal_rate} incidents/s with p99 at most {goal_p99:.0f} ms, judged on the open-loop row:",
-        f"{goal_rate} incidents/s offered on schedule, each timed from when it was due. Each incident is a 999",
+        f"{goal_rate} incidents/s offered on schedule, each timed from when it was due. Below it, the highest",
+        f"rate (in steps of {bench.CAPACITY_STEP}/s) the server kept up with within that p99. Each incident is a 999",
         "call recorded, the incident made from it with its CAD number, log entry, audit entries, outbox events",
         "and POLE event, in one transaction.",
         "",
@@ -239,15 +240,14 @@ def http_section() -> str:
         if url is None and database == "PostgreSQL":
             lines.append(f"| PostgreSQL at {postgres_url} unreachable: not measured | | | | | | no |")
             continue
-        measured = bench.measure(database, url, operations=2000, workers=workers, goal_rate=goal_rate)
+        measured = bench.measure(
+            database, url, operations=2000, workers=workers, goal_rate=goal_rate, goal_p99_ms=goal_p99
+        )
         for row in measured:
-            judged = "offered" in row.what
-            # Open loop: the server kept up when the rate achieved is (nearly) the rate offered.
-            kept_up = row.rate >= goal_rate * 0.98 and not row.failed
-            met = "yes" if kept_up and row.p99 <= goal_p99 else "no"
+            met = "yes" if row.meets(goal_rate, goal_p99) else "no"
             lines.append(
                 f"| {row.what} | {row.operations:,} | {row.rate:,.0f} | {row.p50:,.1f} | {row.p99:,.1f} "
-                f"| {row.cpu_ms_each:,.1f} ({row.client_cpu_ms_each:,.1f}) | {met if judged else ''} |"
+                f"| {row.cpu_ms_each:,.1f} ({row.client_cpu_ms_each:,.1f}) | {met if row.judged else ''} |"
             )
     return "\n".join(lines) + "\n"
 
