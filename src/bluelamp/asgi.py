@@ -5,10 +5,15 @@ where each open stream waits on the event loop without holding a thread. Every o
 goes to Django's WSGI handler on a fixed pool of threads (a2wsgi): Django's ASGI handler would
 start a new thread for each request (asgiref's ThreadSensitiveContext), and so open a new
 database connection for each; a fixed pool keeps both, which is most of the cost of a small
-request."""
+request.
+
+Each worker builds the point-to-area index (every borough's boundary, about 150 ms) when it
+starts (the ASGI lifespan), so the first call it takes after a restart does not wait for it."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import warnings
 
@@ -28,11 +33,41 @@ with exit_on_config_error():
 
     streams = get_asgi_application()
     pooled = WSGIMiddleware(get_wsgi_application(), workers=settings.BLUELAMP_REQUEST_THREADS)  # type: ignore[arg-type]
+    from django.db import DatabaseError, connections
+
+    from bluelamp.core import selectors
+
     STREAMING_PATHS = tuple(settings.BLUELAMP_STREAMING_PATHS)
+
+logger = logging.getLogger(__name__)
 
 
 async def application(scope: Scope, receive: Receive, send: Send) -> None:
-    if scope["type"] == "http" and not scope["path"].startswith(STREAMING_PATHS):
+    if scope["type"] == "lifespan":
+        await _lifespan(receive, send)
+    elif scope["type"] == "http" and not scope["path"].startswith(STREAMING_PATHS):
         await pooled(scope, receive, send)
     else:
         await streams(scope, receive, send)  # type: ignore[arg-type]  # two libraries' ASGI types
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await asyncio.to_thread(_read_what_every_request_needs)
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def _read_what_every_request_needs() -> None:
+    """Build this process's area index. A database not ready yet (not migrated, unreachable)
+    does not stop the worker: the first request that needs the index builds it, as before."""
+    try:
+        selectors.area_index()
+    except DatabaseError as error:
+        logger.warning("area index not built at start (%s): the first request will build it", error)
+    finally:
+        connections.close_all()  # this thread's connections: it serves no requests

@@ -53,3 +53,51 @@ def test_live_streams_go_to_the_asgi_handler() -> None:
     [(handler, _, status)] = _serve(["/control/live"])
     assert handler == "ASGIHandler"
     assert status == "401"  # not signed in: refused before any stream starts
+
+
+def _start_and_stop() -> list[str]:
+    """Run bluelamp.asgi.application through an ASGI lifespan (start, then stop): what it answered."""
+    from bluelamp.asgi import application
+
+    async def lifespan() -> list[str]:
+        messages: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+        for message in ("lifespan.startup", "lifespan.shutdown"):
+            messages.put_nowait({"type": message})
+        answered: list[str] = []
+
+        async def send(message: dict[str, str]) -> None:
+            answered.append(message["type"])
+
+        await application({"type": "lifespan", "asgi": {"version": "3.0"}}, messages.get, send)  # type: ignore[arg-type]
+        return answered
+
+    answered: list[str] = []
+    runner = threading.Thread(target=lambda: answered.extend(asyncio.run(lifespan())))
+    runner.start()
+    runner.join()
+    return answered
+
+
+@pytest.mark.usefixtures("london")
+def test_a_worker_builds_its_area_index_before_it_takes_requests(django_assert_num_queries: Any) -> None:
+    from bluelamp.core import selectors
+
+    selectors.forget_area_index()
+    assert _start_and_stop() == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    with django_assert_num_queries(0):
+        assert selectors.locate(lat=51.5133, lon=-0.0890).force_code == "city"  # Bank station
+
+
+def test_a_worker_starts_even_when_the_database_is_not_ready(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from django.db import OperationalError
+
+    from bluelamp.core import selectors
+
+    def unreachable() -> None:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(selectors, "area_index", unreachable)
+    assert _start_and_stop() == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert "area index not built at start (connection refused)" in caplog.text

@@ -42,7 +42,7 @@ class Command(BaseCommand):
             port=port,
             workers=workers if not reload else 1,
             reload=reload,
-            lifespan="off",
+            lifespan="on",  # each worker builds its area index before taking requests
             log_level="warning",
             log_config=None,  # keep Django's logging configuration
             proxy_headers=production,
