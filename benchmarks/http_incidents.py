@@ -339,32 +339,30 @@ def measure(
 
     where = f"{database}, {workers} worker{'s' if workers > 1 else ''}"
     with served(database_url, workers) as (base, token):
-        asyncio.run(_run(100, offset(4 * operations), base, token))  # warm up every worker
-        flat_out, flat_out_cpu = with_cpu(lambda: asyncio.run(_run(operations, offset(0), base, token)))
+
+        def in_flight(what: str, count: int, operation: Operation) -> Measured:
+            (seconds, latencies), cpu = with_cpu(lambda: asyncio.run(_run(count, operation, base, token)))
+            return Measured(f"{what} ({where})", count, seconds, latencies, **cpu)
+
+        asyncio.run(_run(100, offset(4 * operations), base, token))  # warm up connections and caches
+        flat_out = in_flight(f"incident in one request, {CONCURRENCY} in flight", operations, offset(0))
         (seconds, latencies, failed), open_loop_cpu = with_cpu(
             lambda: _open_loop(goal_rate, OPEN_LOOP_SECONDS * int(goal_rate), offset(operations), base, token)
         )
         kept = _highest_rate_kept(goal_rate, goal_p99_ms, lambda first: offset(searched + first), base, token, where)
-        two_step, two_step_cpu = with_cpu(
-            lambda: asyncio.run(_run(operations // 2, take_call_then_make_incident, base, token))
-        )
-        baseline, baseline_cpu = with_cpu(lambda: asyncio.run(_run(operations, health, base, token)))
-    return [
-        Measured(f"incident in one request, {CONCURRENCY} in flight ({where})", operations, *flat_out, **flat_out_cpu),
-        Measured(
-            f"incident in one request, {goal_rate:.0f}/s offered for {OPEN_LOOP_SECONDS} s ({where})"
-            + (f"; {failed} failed" if failed else ""),
-            len(latencies),
-            seconds,
-            latencies,
-            failed,
-            **open_loop_cpu,
-            judged=True,
-        ),
-        *([kept] if kept else []),
-        Measured(f"999 call, then incident: two requests ({where})", operations // 2, *two_step, **two_step_cpu),
-        Measured(f"GET /healthz, {CONCURRENCY} in flight ({where})", operations, *baseline, **baseline_cpu),
-    ]
+        two_step = in_flight("999 call, then incident: two requests", operations // 2, take_call_then_make_incident)
+        baseline = in_flight(f"GET /healthz, {CONCURRENCY} in flight", operations, health)
+    goal = Measured(
+        f"incident in one request, {goal_rate:.0f}/s offered for {OPEN_LOOP_SECONDS} s ({where})"
+        + (f"; {failed} failed" if failed else ""),
+        len(latencies),
+        seconds,
+        latencies,
+        failed,
+        **open_loop_cpu,
+        judged=True,
+    )
+    return [flat_out, goal, *([kept] if kept else []), two_step, baseline]
 
 
 def statements_per_incident() -> int:

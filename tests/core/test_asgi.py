@@ -5,13 +5,25 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 import httpx
 import pytest
 from django.core.signals import request_started
 
 pytestmark = pytest.mark.django_db(transaction=True)
+T = TypeVar("T")
+
+
+def _in_a_thread_of_its_own(run: Callable[[], Coroutine[Any, Any, list[T]]]) -> list[T]:
+    """``asyncio.run(run())`` on a new thread: a browser test earlier in the run may leave an
+    event loop on this one."""
+    results: list[T] = []
+    runner = threading.Thread(target=lambda: results.extend(asyncio.run(run())))
+    runner.start()
+    runner.join()
+    return results
 
 
 def _serve(paths: list[str]) -> list[tuple[str, int, str]]:
@@ -28,13 +40,9 @@ def _serve(paths: list[str]) -> list[tuple[str, int, str]]:
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             return [(await client.get(path)).status_code for path in paths]
 
-    statuses: list[int] = []
-    # In a thread of its own: a browser test earlier in the run may leave an event loop here.
-    runner = threading.Thread(target=lambda: statuses.extend(asyncio.run(fetch())))
     request_started.connect(started)
     try:
-        runner.start()
-        runner.join()
+        statuses = _in_a_thread_of_its_own(fetch)
     finally:
         request_started.disconnect(started)
     return [(handler, thread, str(status)) for (handler, thread, _), status in zip(seen, statuses, strict=True)]
@@ -71,11 +79,7 @@ def _start_and_stop() -> list[str]:
         await application({"type": "lifespan", "asgi": {"version": "3.0"}}, messages.get, send)  # type: ignore[arg-type]
         return answered
 
-    answered: list[str] = []
-    runner = threading.Thread(target=lambda: answered.extend(asyncio.run(lifespan())))
-    runner.start()
-    runner.join()
-    return answered
+    return _in_a_thread_of_its_own(lifespan)
 
 
 @pytest.mark.usefixtures("london")
