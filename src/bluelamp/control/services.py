@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -27,13 +27,14 @@ from bluelamp.control.models import (
     IncidentLogEntry,
     ThriveAssessment,
 )
-from bluelamp.core import audit
+from bluelamp.core import audit, requestcontext
 from bluelamp.core import selectors as core_selectors
 from bluelamp.core.access import Actor, require
 from bluelamp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bluelamp.core.events import emit
 from bluelamp.core.geography import h3_cell
-from bluelamp.core.models import Bcu, Borough, Force, User, known_related, with_related
+from bluelamp.core.groupcommit import GroupWriter
+from bluelamp.core.models import AuditEntry, Bcu, Borough, Force, User, known_related, with_related
 
 CONTACT = "control.contact"  # audit record types
 INCIDENT = "control.incident"
@@ -129,16 +130,61 @@ def receive_contact(
     """Record a contact from any channel. Idempotent on ``source_reference``: delivering the
     same online report, ANPR hit or alarm again gives back the contact made the first time."""
     require(actor, "control.add_contact")
+    contact = _contact_from(
+        actor,
+        channel=channel,
+        received_at=received_at,
+        caller_name=caller_name,
+        caller_phone=caller_phone,
+        address=address,
+        lat=lat,
+        lon=lon,
+        description=description,
+        category=category,
+        qualifiers=qualifiers,
+        details=details,
+        source_reference=source_reference,
+    )
+    existing = _delivered_before(contact.force, channel, contact.source_reference)
+    if existing is not None:
+        return Received(existing, created=False)
+    try:
+        # A savepoint only when a repeated delivery can collide (the constraint is on the source
+        # reference): it costs a round trip to the database each way.
+        with transaction.atomic(savepoint=bool(contact.source_reference)):
+            _write_contacts([Taken(actor, contact)])
+    except IntegrityError:
+        again = _delivered_before(contact.force, channel, contact.source_reference)  # a simultaneous delivery won
+        if again is None:
+            raise
+        return Received(again, created=False)
+    return Received(contact, created=True)
+
+
+def _contact_from(
+    actor: Actor,
+    *,
+    channel: str,
+    received_at: dt.datetime | None = None,
+    caller_name: str = "",
+    caller_phone: str = "",
+    address: str = "",
+    lat: float | None = None,
+    lon: float | None = None,
+    description: str = "",
+    category: str = "",
+    qualifiers: list[str] | None = None,
+    details: dict[str, Any] | None = None,
+    source_reference: str = "",
+) -> Contact:
+    """The contact as given, checked and placed, not yet saved: every mistake in it is found
+    before any write."""
     force = _actor_force(actor)
     if channel not in Contact.Channel.values:
         raise InvalidInput(f"{channel!r} is not a channel: use one of {', '.join(Contact.Channel.values)}.")
     qualifiers = list(qualifiers or [])
     if category:
         rules.check_category(category, qualifiers)
-    source_reference = source_reference.strip()
-    existing = _delivered_before(force, channel, source_reference)
-    if existing is not None:
-        return Received(existing, created=False)
     contact = Contact(
         force=force,
         channel=channel,
@@ -150,22 +196,28 @@ def receive_contact(
         category=category,
         qualifiers=qualifiers,
         details=_json_safe(details or {}),
-        source_reference=source_reference,
+        source_reference=source_reference.strip(),
     )
     _set_place(contact, place(force=force, address=address, lat=lat, lon=lon))
-    try:
-        # A savepoint only when a repeated delivery can collide (the constraint is on the source
-        # reference): it costs a round trip to the database each way.
-        with transaction.atomic(savepoint=bool(source_reference)):
-            contact.save()
-            _record_contact_collection(actor, contact)
-            emit("control.contact.received", force=force, contact_id=contact.pk, channel=channel)
-    except IntegrityError:
-        again = _delivered_before(force, channel, source_reference)  # a simultaneous delivery won
-        if again is None:
-            raise
-        return Received(again, created=False)
-    return Received(contact, created=True)
+    return contact
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A contact and who took it, from which request: what one write of many needs to know."""
+
+    actor: Actor
+    contact: Contact
+    context: requestcontext.RequestContext = field(default_factory=requestcontext.current)
+
+
+def _write_contacts(taken: list[Taken]) -> None:
+    """Save new contacts (one INSERT however many), with their audit entries and events."""
+    Contact.objects.bulk_create([each.contact for each in taken])
+    audit.append([_contact_collection(each) for each in taken if _holds_personal_data(each.contact)])
+    for each in taken:
+        contact = each.contact
+        emit("control.contact.received", force=contact.force, contact_id=contact.pk, channel=contact.channel)
 
 
 def _delivered_before(force: Force, channel: str, source_reference: str) -> Contact | None:
@@ -174,16 +226,20 @@ def _delivered_before(force: Force, channel: str, source_reference: str) -> Cont
     return Contact.objects.filter(force=force, channel=channel, source_reference=source_reference).first()
 
 
-def _record_contact_collection(actor: Actor, contact: Contact) -> None:
-    if contact.caller_name or contact.caller_phone or contact.details:
-        audit.record(
-            operation=audit.Operation.COLLECTION,
-            actor=actor,
-            record_type=CONTACT,
-            record_ids=[contact.pk],
-            force=contact.force,
-            details={"channel": contact.channel},
-        )
+def _holds_personal_data(contact: Contact) -> bool:
+    return bool(contact.caller_name or contact.caller_phone or contact.details)
+
+
+def _contact_collection(taken: Taken) -> AuditEntry:
+    return audit.prepare(
+        operation=audit.Operation.COLLECTION,
+        actor=taken.actor,
+        record_type=CONTACT,
+        record_ids=[taken.contact.pk],
+        force=taken.contact.force,
+        details={"channel": taken.contact.channel},
+        context=taken.context,
+    )
 
 
 def _open_contact(actor: Actor, contact: Contact) -> Contact:
@@ -265,15 +321,20 @@ def link_contact(*, actor: Actor, contact: Contact, incident: Incident, position
 
 
 def _record_incident_collection(actor: Actor, incident: Incident, contact: Contact) -> None:
-    if contact.caller_name or contact.caller_phone or contact.details:
-        audit.record(
-            operation=audit.Operation.COLLECTION,
-            actor=actor,
-            record_type=INCIDENT,
-            record_ids=[incident.pk],
-            force=incident.force,
-            details={"copied_from_contact": contact.pk},
-        )
+    if _holds_personal_data(contact):
+        audit.append([_incident_collection(Taken(actor, contact), incident)])
+
+
+def _incident_collection(taken: Taken, incident: Incident) -> AuditEntry:
+    return audit.prepare(
+        operation=audit.Operation.COLLECTION,
+        actor=taken.actor,
+        record_type=INCIDENT,
+        record_ids=[incident.pk],
+        force=incident.force,
+        details={"copied_from_contact": taken.contact.pk},
+        context=taken.context,
+    )
 
 
 # Incidents --------------------------------------------------------------------------------
@@ -284,18 +345,19 @@ def cad_day(at: dt.datetime) -> dt.date:
     return timezone.localdate(at)
 
 
-def allocate_cad_number(*, force: Force, day: dt.date) -> int:
-    """The next CAD number of ``force`` on ``day``. The counter row stays locked until the
-    caller's transaction ends, so concurrent incidents queue for their numbers."""
+def allocate_cad_numbers(*, force: Force, day: dt.date, count: int = 1) -> range:
+    """The next ``count`` CAD numbers of ``force`` on ``day``. The counter row stays locked until
+    the caller's transaction ends, so concurrent incidents queue for their numbers."""
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("allocate_cad_number must run inside the transaction that uses the number")
+        raise RuntimeError("allocate_cad_numbers must run inside the transaction that uses the numbers")
     counter = CadCounter.objects.select_for_update().filter(force=force, day=day).first()
     if counter is None:  # the day's first incident: make the row (or find it made), then lock it
         CadCounter.objects.get_or_create(force=force, day=day)
         counter = CadCounter.objects.select_for_update().get(force=force, day=day)
-    counter.last_number += 1
+    first = counter.last_number + 1
+    counter.last_number += count
     counter.save(update_fields=["last_number"])
-    return counter.last_number
+    return range(first, first + count)
 
 
 @transaction.atomic
@@ -305,25 +367,69 @@ def create_incident_from_contact(
     """Turn a contact into a new incident, copying everything it holds (location, description,
     category, every detail). The copy is written to the incident's log as an automatic entry."""
     require(actor, "control.add_incident")
-    return _make_incident(actor, _open_contact(actor, contact), category, qualifiers, position)
+    making = Making(Taken(actor, _open_contact(actor, contact)), category, qualifiers, position)
+    return _make_incidents([making])[0]
 
 
-def _make_incident(
-    actor: Actor, contact: Contact, category: str, qualifiers: list[str] | None, position: str
-) -> Incident:
-    """The incident from ``contact``, which the caller holds locked (or made in this transaction)."""
-    category = category or contact.category
-    qualifiers = list(qualifiers if qualifiers is not None else contact.qualifiers)
+@dataclass(frozen=True)
+class Making:
+    """An incident to make from ``taken.contact``, which the caller holds locked (or made in this
+    transaction). ``category`` and ``qualifiers``: the handler's, else the contact's."""
+
+    taken: Taken
+    category: str = ""
+    qualifiers: list[str] | None = None
+    position: str = ""
+
+
+def _make_incidents(makings: list[Making]) -> list[Incident]:
+    """The incidents from their contacts, written together: the CAD counter is locked once per
+    force, and each kind of row is one statement however many incidents there are."""
+    now = timezone.now()
+    incidents = [_incident_from(making, now) for making in makings]  # checked before any write
+    _number(incidents, cad_day(now))
+    Incident.objects.bulk_create(incidents)
+    contacts = [making.taken.contact for making in makings]
+    for contact, incident in zip(contacts, incidents, strict=True):
+        contact.outcome, contact.incident, contact.closed_at = Contact.Outcome.INCIDENT, incident, now
+    Contact.objects.bulk_update(contacts, ["outcome", "incident", "closed_at"])
+    entries = IncidentLogEntry.objects.bulk_create(
+        [_first_log_entry(making, incident) for making, incident in zip(makings, incidents, strict=True)]
+    )
+    for incident, entry in zip(incidents, entries, strict=True):
+        incident.log_length, incident.last_log_hash = 1, entry.entry_hash
+    Incident.objects.bulk_update(incidents, ["log_length", "last_log_hash"])
+    audit.append(
+        [
+            _incident_collection(making.taken, incident)
+            for making, incident in zip(makings, incidents, strict=True)
+            if _holds_personal_data(making.taken.contact)
+        ]
+    )
+    for incident, contact, entry in zip(incidents, contacts, entries, strict=True):
+        known_related(incident, contacts=[contact], assessments=[], log=[entry])  # all it has: shown without a query
+        emit(
+            "control.incident.created",
+            force=incident.force,
+            about=incident,
+            incident_id=incident.pk,
+            reference=incident.reference,
+            contact_id=contact.pk,
+            category=incident.opening_category,
+        )
+    return incidents
+
+
+def _incident_from(making: Making, now: dt.datetime) -> Incident:
+    contact = making.taken.contact
+    category = making.category or contact.category
+    qualifiers = list(making.qualifiers if making.qualifiers is not None else contact.qualifiers)
     if not category:
         raise InvalidInput("Choose the NSIR opening category before making the incident.")
     rules.check_category(category, qualifiers, what="opening category")
-    now = timezone.now()
-    day = cad_day(now)
-    force = _actor_force(actor)  # the contact's own (checked above), from the process's copy
-    incident = Incident(
-        force=force,
-        cad_day=day,
-        cad_number=allocate_cad_number(force=force, day=day),
+    return Incident(
+        force=_actor_force(making.taken.actor),  # the contact's own (checked), from the process's copy
+        cad_day=cad_day(now),
         created_at=now,
         description=contact.description,
         opening_category=category,
@@ -336,30 +442,34 @@ def _make_incident(
         bcu=contact.bcu,
         h3_cell=contact.h3_cell,
     )
-    incident.save()
-    contact.outcome, contact.incident, contact.closed_at = Contact.Outcome.INCIDENT, incident, now
-    contact.save(update_fields=["outcome", "incident", "closed_at"])
-    entry = append_log_entry(
+
+
+def _number(incidents: list[Incident], day: dt.date) -> None:
+    """Give each incident the next CAD number of its force, in order."""
+    by_force: dict[int, list[Incident]] = {}
+    for incident in incidents:
+        by_force.setdefault(incident.force_id, []).append(incident)
+    for group in by_force.values():
+        numbers = allocate_cad_numbers(force=group[0].force, day=day, count=len(group))
+        for incident, number in zip(group, numbers, strict=True):
+            incident.cad_number = number
+
+
+def _first_log_entry(making: Making, incident: Incident) -> IncidentLogEntry:
+    contact = making.taken.contact
+    return _log_entry(
         incident=incident,
-        actor=actor,
+        actor=making.taken.actor,
         kind=Kind.AUTOMATIC,
         text=f"Incident created from {_contact_text(contact)}",
-        data={"from_contact": _contact_summary(contact), "category": category, "qualifiers": qualifiers},
-        position=position,
-        new_incident=True,
+        data={
+            "from_contact": _contact_summary(contact),
+            "category": incident.opening_category,
+            "qualifiers": incident.opening_qualifiers,
+        },
+        position=making.position,
+        previous_hash=GENESIS_HASH,
     )
-    _record_incident_collection(actor, incident, contact)
-    known_related(incident, contacts=[contact], assessments=[], log=[entry])  # all it has: shown without a query
-    emit(
-        "control.incident.created",
-        force=incident.force,
-        about=incident,
-        incident_id=incident.pk,
-        reference=incident.reference,
-        contact_id=contact.pk,
-        category=category,
-    )
-    return incident
 
 
 @dataclass(frozen=True)
@@ -368,20 +478,76 @@ class Made:
     created: bool  # False when the same source reference was delivered before
 
 
-@transaction.atomic
 def create_incident_from_call(*, actor: Actor, position: str = "", **contact: Any) -> Made:
     """Take a contact and make it an incident in one step (one transaction): for a call that
     plainly needs one, and for systems that send incidents (another service's CAD, a monitoring
     centre). ``contact`` is what :func:`receive_contact` takes. Sending the same
-    ``source_reference`` again gives back the incident made the first time."""
+    ``source_reference`` again gives back the incident made the first time.
+
+    Everything is checked before any write. Called outside a transaction (a request), the call
+    is written by :data:`_calls_writer` together with the calls other requests are making at
+    the same moment; inside one, it is written in the caller's transaction."""
+    require(actor, "control.add_contact")
     require(actor, "control.add_incident")
-    received = receive_contact(actor=actor, **contact)
-    if not received.created:
-        if received.contact.incident_id is not None:
-            return Made(Incident.objects.get(pk=received.contact.incident_id), created=False)
-        made = create_incident_from_contact(actor=actor, contact=received.contact, position=position)
-        return Made(made, created=True)
-    return Made(_make_incident(actor, received.contact, "", None, position), created=True)
+    making = Making(Taken(actor, _contact_from(actor, **contact)), position=position)
+    _incident_from(making, timezone.now())  # the category is there and known: refused here, not in a batch
+    if transaction.get_connection().in_atomic_block:
+        return _write_calls([making])[0]
+    return _calls_writer.submit(making)
+
+
+@transaction.atomic
+def _write_calls(makings: list[Making]) -> list[Made]:
+    """Write calls (see :func:`create_incident_from_call`) in one transaction. A source reference
+    delivered before, or twice in these calls, gives back the incident made the first time."""
+    fresh = _first_deliveries(makings)
+    _write_contacts([making.taken for making in fresh])
+    made = dict(zip(map(id, fresh), _make_incidents(fresh), strict=True))
+    return [Made(made[id(making)], created=True) if id(making) in made else _repeat(making) for making in makings]
+
+
+def _first_deliveries(makings: list[Making]) -> list[Making]:
+    """The calls with no source reference, or one not delivered before nor earlier in ``makings``."""
+    seen = _delivered({key for making in makings if (key := _source_key(making.taken.contact))})
+    first = []
+    for making in makings:
+        key = _source_key(making.taken.contact)
+        if key is None or key not in seen:
+            first.append(making)
+        if key is not None:
+            seen.add(key)
+    return first
+
+
+SourceKey = tuple[int, str, str]  # force, channel, source reference
+
+
+def _delivered(keys: set[SourceKey]) -> set[SourceKey]:
+    """Which of ``keys`` were delivered before: one query for them all."""
+    if not keys:
+        return set()
+    delivered = Contact.objects.filter(
+        force_id__in={force_id for force_id, _, _ in keys}, source_reference__in={ref for _, _, ref in keys}
+    ).only("force_id", "channel", "source_reference")
+    return {(contact.force_id, contact.channel, contact.source_reference) for contact in delivered} & keys
+
+
+def _source_key(contact: Contact) -> SourceKey | None:
+    return (contact.force_id, contact.channel, contact.source_reference) if contact.source_reference else None
+
+
+def _repeat(making: Making) -> Made:
+    """A call delivered before: its incident, made now if the first delivery's contact has none."""
+    contact = making.taken.contact
+    first = _delivered_before(contact.force, contact.channel, contact.source_reference)
+    assert first is not None  # _split_repeats found it, in this transaction
+    if first.incident_id is not None:
+        return Made(Incident.objects.get(pk=first.incident_id), created=False)
+    made = create_incident_from_contact(actor=making.taken.actor, contact=first, position=making.position)
+    return Made(made, created=True)
+
+
+_calls_writer: GroupWriter[Making, Made] = GroupWriter(_write_calls)
 
 
 def _lock_incident(actor: Actor, incident: Incident, expected_version: int | None) -> Incident:
@@ -600,33 +766,52 @@ def append_log_entry(
     data: dict[str, Any] | None = None,
     position: str = "",
     corrects: IncidentLogEntry | None = None,
-    new_incident: bool = False,
 ) -> IncidentLogEntry:
     """Chain one entry onto an incident's log. Callers hold the incident row's lock (services
-    lock it first), so entries of one incident are chained one after another. ``new_incident``:
-    the incident was made in this transaction, so nobody else can see it and its head is known."""
+    lock it first), so entries of one incident are chained one after another."""
     with transaction.atomic(savepoint=False):  # part of the caller's transaction, whole or not at all
-        head = (
-            incident
-            if new_incident
-            else Incident.objects.select_for_update().only("log_length", "last_log_hash").get(pk=incident.pk)
-        )
-        entry = IncidentLogEntry(
-            incident_id=incident.pk,
-            at=timezone.now(),
-            operator=_actor_user(actor),
-            operator_label=_actor_label(actor),
-            position=position.strip()[:60],
+        head = Incident.objects.select_for_update().only("log_length", "last_log_hash").get(pk=incident.pk)
+        entry = _log_entry(
+            incident=incident,
+            actor=actor,
             kind=kind,
             text=text,
-            data=_json_safe(data or {}),
+            data=data,
+            position=position,
             corrects=corrects,
             previous_hash=head.last_log_hash or GENESIS_HASH,
         )
-        entry.entry_hash = log_entry_hash(entry)
         entry.save()
         Incident.objects.filter(pk=incident.pk).update(log_length=head.log_length + 1, last_log_hash=entry.entry_hash)
     incident.log_length, incident.last_log_hash = head.log_length + 1, entry.entry_hash
+    return entry
+
+
+def _log_entry(
+    *,
+    incident: Incident,
+    actor: Actor | None,
+    kind: str,
+    text: str,
+    data: dict[str, Any] | None,
+    position: str,
+    previous_hash: str,
+    corrects: IncidentLogEntry | None = None,
+) -> IncidentLogEntry:
+    """The entry after ``previous_hash`` in ``incident``'s log, hashed, not yet saved."""
+    entry = IncidentLogEntry(
+        incident_id=incident.pk,
+        at=timezone.now(),
+        operator=_actor_user(actor),
+        operator_label=_actor_label(actor),
+        position=position.strip()[:60],
+        kind=kind,
+        text=text,
+        data=_json_safe(data or {}),
+        corrects=corrects,
+        previous_hash=previous_hash,
+    )
+    entry.entry_hash = log_entry_hash(entry)
     return entry
 
 
