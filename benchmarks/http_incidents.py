@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
@@ -369,24 +369,55 @@ def statements_per_incident() -> int:
     """The SQL statements of one ``POST /incidents`` (token lookup included), made through
     Django's test client in this process (Django set up, London loaded) and rolled back: a
     figure the machine's speed does not change, to compare runs by."""
-    from django.db import connection, transaction
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from bluelamp.core import selectors as core_selectors
     from bluelamp.core.models import Force
 
     first, second = _calls(2)  # two places: the second is new to POLE, as most are
-    with transaction.atomic():
+    with _rolled_back() as capture:
         client = Client(HTTP_AUTHORIZATION=f"Bearer {call_handler_token()}")
         # The first incident of the day makes the day's CAD counter: measure the usual case after it.
         client.post("/api/v1/control/incidents", _call_body(first), content_type="application/json")
         core_selectors.borough_at(Force.objects.get(code="met"), *second[0])  # kept per process once read
-        with CaptureQueriesContext(connection) as statements:
+        with capture() as statements:
             made = client.post("/api/v1/control/incidents", _call_body(second), content_type="application/json")
         assert made.status_code == 201, made.content
-        transaction.set_rollback(True)
     return len(statements.captured_queries)
+
+
+def statements_per_batch(size: int) -> int:
+    """The SQL statements of ``size`` calls written together, as the group writer writes the
+    calls that arrive at the same moment (bluelamp.core.groupcommit), in process and rolled back."""
+    from django.test import Client
+
+    from bluelamp.control import services
+    from bluelamp.core.tokens import authenticate_token
+
+    first, *batch = _calls(size + 1)
+    secret = call_handler_token()
+    with _rolled_back() as capture:
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+        client.post("/api/v1/control/incidents", _call_body(first), content_type="application/json")
+        actor = authenticate_token(secret)
+        assert actor is not None
+        makings = [
+            services.Making(services.Taken(actor, services._contact_from(actor, **_call_body(call)))) for call in batch
+        ]
+        with capture() as statements:
+            services._write_calls(makings)
+    return len(statements.captured_queries)
+
+
+@contextmanager
+def _rolled_back() -> Iterator[Callable[[], Any]]:
+    """A transaction rolled back at the end; yields a way to capture the statements within it."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    with transaction.atomic():
+        yield partial(CaptureQueriesContext, connection)
+        transaction.set_rollback(True)
 
 
 def fresh_postgres_database(url: str) -> str | None:

@@ -227,7 +227,8 @@ def http_section() -> str:
         "and POLE event, in one transaction.",
         "",
         "SQL statements per incident made in one request (token lookup included, in process, the same on",
-        f"any machine): {bench.statements_per_incident()}.",
+        f"any machine): {bench.statements_per_incident()}. Calls that arrive at the same moment are written together",
+        f"(group commit): 20 calls in one batch take {bench.statements_per_batch(20)} statements.",
         "",
         "CPU ms each: what the whole machine spent per operation (servers, database and this load generator;",
         f"in brackets, the load generator's part). {goal_rate}/s on {cores} cores leaves at most "

@@ -74,13 +74,13 @@ def test_a_failing_feed_never_undoes_the_incident(
     def broken(**kwargs: Any) -> None:
         raise RuntimeError("POLE store unavailable")
 
-    monkeypatch.setattr(pole_services, "record_event", broken)  # a fault injected into the real feed
+    monkeypatch.setattr(pole_services, "record_events", broken)  # a fault injected into the real feed
     incident = new_incident(handler)
     assert Incident.objects.filter(pk=incident.pk).exists()
     assert incident.log_length == 1
     assert not Event.objects.filter(source_system="control", source_id=str(incident.pk)).exists()
     assert not Location.objects.exists()  # the feed's own writes were rolled back with it
-    assert f"incident {incident.pk} not fed" in caplog.text
+    assert f"incidents {incident.pk} not fed" in caplog.text
 
     monkeypatch.undo()
     feed.feed_incident(force_id=incident.force_id, incident_id=incident.pk)  # fed again, later: safe

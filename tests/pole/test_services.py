@@ -206,3 +206,66 @@ def test_a_marker_on_a_place_is_not_a_person_record_so_it_is_not_audited(handler
     with pytest.raises(InvalidInput, match="in the past"):
         services.add_marker(actor=handler, location=place, marker_type="dogs", review_on=dt.date(2000, 1, 1))
     assert Location.objects.count() == 1
+
+
+# Many at once (the control room's feed writes a batch of incidents together) ----------------
+
+
+def test_many_places_at_once_are_found_or_made_as_one_at_a_time_would(handler: User, met: Force) -> None:
+    known = services.find_or_create_location(actor=handler, force=met, address="1 Whitehall", lat=HERE[0], lon=HERE[1])
+    far = offset(500)
+    places = [
+        services.PlaceIn("1 WHITEHALL", *offset(3)),  # the known place, a few metres off
+        services.PlaceIn("10 Downing Street", *far),
+        services.PlaceIn("10 downing street", *offset(2, origin=far)),  # the same new place twice in one batch
+        services.PlaceIn("Horse Guards", HERE[0], HERE[1]),  # same point, another address: another place
+    ]
+    found = services.find_or_create_locations(actor=handler, force=met, places=places)
+    assert found[0].pk == known.pk
+    assert found[1].pk == found[2].pk != known.pk
+    assert found[3].pk not in {known.pk, found[1].pk}
+    assert Location.objects.count() == 3
+    created = OutboxEvent.objects.filter(topic="pole.location.created").values_list("payload__location_id", flat=True)
+    assert sorted(created) == sorted({known.pk, found[1].pk, found[3].pk})
+
+
+def test_many_events_and_links_at_once_never_duplicate(handler: User, met: Force) -> None:
+    place = services.find_or_create_location(actor=handler, force=met, address="1 Whitehall", lat=HERE[0], lon=HERE[1])
+    first = incident(handler, met, source_id="1")
+
+    def given(source_id: str, status: str = "open") -> services.EventIn:
+        return services.EventIn("incident", "control", source_id, AT, f"Incident {source_id}", status, place)
+
+    events = services.record_events(actor=handler, force=met, events=[given("1"), given("2"), given("2", "closed")])
+    assert events[0].pk == first.pk  # stored before: brought up to date, not duplicated
+    assert events[1].pk == events[2].pk  # twice in one batch: made once, then updated
+    assert Event.objects.get(pk=events[1].pk).status == "closed"
+    assert Event.objects.count() == 2
+    recorded = OutboxEvent.objects.filter(topic="pole.event.recorded").values_list("payload__event_id", flat=True)
+    assert sorted(recorded) == [first.pk, events[1].pk]
+
+    scenes = [services.LinkIn(event, "scene", location=place) for event in events]
+    links = services.link_all(actor=handler, links=scenes)
+    again = services.link_all(actor=handler, links=scenes)
+    assert [link.pk for link in links] == [link.pk for link in again]
+    assert links[1].pk == links[2].pk
+    assert Link.objects.count() == 2
+    assert OutboxEvent.objects.filter(topic="pole.link.created").count() == 2
+    with pytest.raises(InvalidInput, match="not a role"):
+        services.link_all(actor=handler, links=[*scenes, services.LinkIn(events[0], "bystander", location=place)])
+    assert Link.objects.count() == 2  # one bad link: none of them written
+
+
+def test_rows_another_writer_made_first_are_taken_as_theirs(handler: User, met: Force) -> None:
+    """What a batch does when a concurrent writer inserted one of its rows after it looked (the
+    unique constraint fails): it goes one row at a time and takes the other writer's row."""
+    theirs = incident(handler, met, source_id="7")
+
+    def row(source_id: str) -> Event:
+        return Event(force=met, kind="incident", source_system="control", source_id=source_id, occurred_at=AT, title="x")
+
+    pairs = services._create_all(
+        [row("7"), row("8")], lambda e: Event.objects.filter(force=met, source_id=e.source_id).first()
+    )
+    assert [(event.pk == theirs.pk, created) for event, created in pairs] == [(True, False), (False, True)]
+    assert sorted(Event.objects.values_list("source_id", flat=True)) == ["7", "8"]

@@ -1,7 +1,7 @@
 """The control room's change feed: what changed, pushed to every open screen of the same force.
 
 Services already write an ``OutboxEvent`` inside their transaction (``core.events.emit``). A
-``post_save`` receiver on that model picks up the ``control.*`` topics and, **only once the
+receiver of ``bluelamp.core.events.emitted`` picks up the ``control.*`` topics and, **only once the
 transaction commits** (``transaction.on_commit``), publishes a small notice — topic, force and
 the incident or contact id, never personal data — to the in-process :data:`broadcaster`.
 Screens re-fetch what they show; the notice only says *what* changed.
@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections, transaction
-from django.db.models.signals import post_save
 from django.dispatch import Signal, receiver
 
 from bluelamp.control import bridge as bridge_module
+from bluelamp.core.events import emitted
 from bluelamp.core.models import OutboxEvent
 
 TOPIC_PREFIX = "control."
@@ -282,14 +282,17 @@ def notice_for(event: OutboxEvent) -> Notice | None:
     )
 
 
-@receiver(post_save, sender=OutboxEvent, dispatch_uid="bluelamp.control.live")
-def _on_outbox_event(sender: type[OutboxEvent], instance: OutboxEvent, created: bool, **kwargs: Any) -> None:
-    if not created:
-        return
-    notice = notice_for(instance)
-    if notice is not None:
+@receiver(emitted, sender=OutboxEvent, dispatch_uid="bluelamp.control.live")
+def _on_events(sender: type[OutboxEvent], events: list[OutboxEvent], **kwargs: Any) -> None:
+    notices = [notice for notice in map(notice_for, events) if notice is not None]
+    if notices:
         # Only a committed change is announced; a rolled-back one never reaches a screen.
-        transaction.on_commit(lambda: announce(notice), robust=True)
+        transaction.on_commit(lambda: _announce_all(notices), robust=True)
+
+
+def _announce_all(notices: list[Notice]) -> None:
+    for notice in notices:
+        announce(notice)
 
 
 def announce_positions(force_id: int, positions: Any) -> None:

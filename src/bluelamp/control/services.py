@@ -31,7 +31,7 @@ from bluelamp.core import audit, requestcontext
 from bluelamp.core import selectors as core_selectors
 from bluelamp.core.access import Actor, require
 from bluelamp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from bluelamp.core.events import emit
+from bluelamp.core.events import emit, emit_all, event
 from bluelamp.core.geography import h3_cell
 from bluelamp.core.groupcommit import GroupWriter
 from bluelamp.core.models import AuditEntry, Bcu, Borough, Force, User, known_related, with_related
@@ -215,9 +215,17 @@ def _write_contacts(taken: list[Taken]) -> None:
     """Save new contacts (one INSERT however many), with their audit entries and events."""
     Contact.objects.bulk_create([each.contact for each in taken])
     audit.append([_contact_collection(each) for each in taken if _holds_personal_data(each.contact)])
-    for each in taken:
-        contact = each.contact
-        emit("control.contact.received", force=contact.force, contact_id=contact.pk, channel=contact.channel)
+    emit_all(
+        [
+            event(
+                "control.contact.received",
+                force=each.contact.force,
+                contact_id=each.contact.pk,
+                channel=each.contact.channel,
+            )
+            for each in taken
+        ]
+    )
 
 
 def _delivered_before(force: Force, channel: str, source_reference: str) -> Contact | None:
@@ -408,15 +416,20 @@ def _make_incidents(makings: list[Making]) -> list[Incident]:
     )
     for incident, contact, entry in zip(incidents, contacts, entries, strict=True):
         known_related(incident, contacts=[contact], assessments=[], log=[entry])  # all it has: shown without a query
-        emit(
-            "control.incident.created",
-            force=incident.force,
-            about=incident,
-            incident_id=incident.pk,
-            reference=incident.reference,
-            contact_id=contact.pk,
-            category=incident.opening_category,
-        )
+    emit_all(
+        [
+            event(
+                "control.incident.created",
+                force=incident.force,
+                about=incident,
+                incident_id=incident.pk,
+                reference=incident.reference,
+                contact_id=contact.pk,
+                category=incident.opening_category,
+            )
+            for incident, contact in zip(incidents, contacts, strict=True)
+        ]
+    )
     return incidents
 
 

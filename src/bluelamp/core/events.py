@@ -1,14 +1,22 @@
-"""Events: each service that changes state emits one, in the same transaction (outbox)."""
+"""Events: each service that changes state emits one, in the same transaction (outbox).
+
+Receivers in this process (the live screens, the POLE feed, dispatch) listen to
+:data:`emitted`, which carries every event one call wrote: a service that writes many records
+at once emits their events at once, and a receiver can then handle them at once too."""
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
 from django.db.models import Model
+from django.dispatch import Signal
 
 from bluelamp.core.models import Force, OutboxEvent
 
 M = TypeVar("M", bound=Model)
+
+# Sent with ``events`` (a list of saved OutboxEvents) inside the emitting transaction.
+emitted = Signal()
 
 
 def emit(topic: str, *, force: Force | None = None, about: Model | None = None, **payload: Any) -> OutboxEvent:
@@ -18,10 +26,22 @@ def emit(topic: str, *, force: Force | None = None, about: Model | None = None, 
     ``about``: the record the event is about, as the service holds it. Receivers in this process
     find it as ``event.about`` (it is not stored), so they need not read back what the
     transaction has just written."""
-    event = OutboxEvent(topic=topic, force=force, payload=payload)
-    event.about = about
-    event.save(force_insert=True)
-    return event
+    return emit_all([event(topic, force=force, about=about, **payload)])[0]
+
+
+def event(topic: str, *, force: Force | None = None, about: Model | None = None, **payload: Any) -> OutboxEvent:
+    """An event for :func:`emit_all` (as :func:`emit` takes it), not yet written."""
+    new = OutboxEvent(topic=topic, force=force, payload=payload)
+    new.about = about
+    return new
+
+
+def emit_all(events: list[OutboxEvent]) -> list[OutboxEvent]:
+    """Write ``events`` (from :func:`event`) in one statement, then tell this process's receivers."""
+    if events:
+        OutboxEvent.objects.bulk_create(events)
+        emitted.send(sender=OutboxEvent, events=events)
+    return events
 
 
 def about(event: OutboxEvent, model: type[M], pk: Any) -> M | None:

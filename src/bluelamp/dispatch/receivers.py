@@ -12,10 +12,9 @@ import logging
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from bluelamp.core.events import about
+from bluelamp.core.events import about, emitted
 from bluelamp.core.models import OutboxEvent
 from bluelamp.dispatch import store
 
@@ -29,14 +28,18 @@ UNIT_TOPICS = {
 }
 
 
-@receiver(post_save, sender=OutboxEvent, dispatch_uid="bluelamp.dispatch.receivers")
-def _on_outbox_event(sender: type[OutboxEvent], instance: OutboxEvent, created: bool, **kwargs: Any) -> None:
-    if not created or instance.force_id is None:
-        return
-    topic, payload, force_id = instance.topic, instance.payload, instance.force_id
-    if topic == "control.incident.created":
-        _tag(instance)
-    elif topic in UNIT_TOPICS and payload.get("unit_id"):
+@receiver(emitted, sender=OutboxEvent, dispatch_uid="bluelamp.dispatch.receivers")
+def _on_events(sender: type[OutboxEvent], events: list[OutboxEvent], **kwargs: Any) -> None:
+    created = [event for event in events if event.topic == "control.incident.created" and event.force_id is not None]
+    if created:
+        _tag(created)
+    for event in events:
+        if event.force_id is not None:
+            _on_event(event.topic, event.payload, event.force_id)
+
+
+def _on_event(topic: str, payload: dict[str, Any], force_id: int) -> None:
+    if topic in UNIT_TOPICS and payload.get("unit_id"):
         transaction.on_commit(lambda: store.refresh_units(force_id, [payload["unit_id"]]), robust=True)
     elif topic == "control.unit.crew_changed" and payload.get("unit_id"):
         transaction.on_commit(lambda: store.refresh_capabilities(force_id, [payload["unit_id"]]), robust=True)
@@ -46,18 +49,19 @@ def _on_outbox_event(sender: type[OutboxEvent], instance: OutboxEvent, created: 
         transaction.on_commit(lambda: store.refresh_reservations(force_id), robust=True)
 
 
-def _tag(event: OutboxEvent) -> None:
+def _tag(events: list[OutboxEvent]) -> None:
     from bluelamp.control.models import Incident
     from bluelamp.dispatch import services
 
-    incident_id = event.payload.get("incident_id")
-    if incident_id is None:
-        return
+    pairs = [(event, int(event.payload["incident_id"])) for event in events if event.payload.get("incident_id")]
+    wanted = [pk for _, pk in pairs]
+    held = {pk: incident for event, pk in pairs if (incident := about(event, Incident, pk)) is not None}
     try:
-        with transaction.atomic():  # a savepoint: a failure here leaves the incident as it was
-            services.tag_incident(incident_id=incident_id, incident=about(event, Incident, incident_id))
+        with transaction.atomic():  # a savepoint: a failure here leaves the incidents as they were
+            read = Incident.objects.in_bulk(set(wanted) - set(held))
+            services.tag_incidents([held.get(pk) or read[pk] for pk in wanted if pk in held or pk in read])
     except Exception:
-        logger.exception("could not tag incident %s to pre-planned operations", incident_id)
+        logger.exception("could not tag incidents %s to pre-planned operations", wanted)
 
 
 def _refresh_units_on(force_id: int, incident_id: int) -> None:

@@ -299,48 +299,66 @@ def end_operation(*, actor: Actor, operation: Operation) -> Operation:
     return locked
 
 
-def tag_incident(*, incident_id: int, incident: Incident | None = None) -> list[OperationIncident]:
-    """Tag a new incident to every operation of its force whose area holds it during whose
-    window it was created. Called by the outbox receiver inside the incident's transaction,
-    with the incident as that transaction holds it (else it is read)."""
-    if incident is None:
-        incident = Incident.objects.filter(pk=incident_id).first()
-    if incident is None or incident.lat is None or incident.lon is None:
+def tag_incidents(incidents: list[Incident]) -> list[OperationIncident]:
+    """Tag new incidents to every operation of their force whose area holds them, during whose
+    window they were created: one query for the operations of them all. Called by the outbox
+    receiver inside the incidents' transaction, with the incidents as it holds them."""
+    placed = [
+        (incident, lat, lon)
+        for incident in incidents
+        if (lat := incident.lat) is not None and (lon := incident.lon) is not None
+    ]
+    if not placed:
         return []
-    lat, lon = incident.lat, incident.lon
+    lats, lons = [lat for _, lat, _ in placed], [lon for _, _, lon in placed]
     candidates = Operation.objects.filter(
-        force_id=incident.force_id,
-        starts_at__lte=incident.created_at,
-        ends_at__gt=incident.created_at,
-        min_lat__lte=lat,
-        max_lat__gte=lat,
-        min_lon__lte=lon,
-        max_lon__gte=lon,
+        force_id__in={incident.force_id for incident, _, _ in placed},
+        starts_at__lte=max(incident.created_at for incident, _, _ in placed),
+        ends_at__gt=min(incident.created_at for incident, _, _ in placed),
+        min_lat__lte=max(lats),
+        max_lat__gte=min(lats),
+        min_lon__lte=max(lons),
+        max_lon__gte=min(lons),
     )
-    point = shapely.Point(lon, lat)
-    tagged = []
-    for operation in candidates:
-        if not shapely.geometry.shape(operation.area).covers(point):
-            continue
-        tag, created = OperationIncident.objects.get_or_create(
-            operation=operation, incident_id=incident.pk, defaults={"tagged_at": timezone.now(), "automatic": True}
-        )
-        if created:
-            _log(
-                operation,
-                None,
-                "incident_tagged",
-                f"{incident.reference} tagged: created inside the area",
-                incident_id=incident.pk,
-            )
-            emit(
-                "dispatch.operation.incident_tagged",
-                force=Force(pk=incident.force_id),
-                operation_id=operation.pk,
-                incident_id=incident.pk,
-            )
-            tagged.append(tag)
-    return tagged
+    return [
+        tag
+        for operation in candidates
+        for incident, lat, lon in placed
+        if _holds(operation, incident, lat, lon) and (tag := _tag(operation, incident)) is not None
+    ]
+
+
+def _holds(operation: Operation, incident: Incident, lat: float, lon: float) -> bool:
+    return (
+        operation.force_id == incident.force_id
+        and operation.starts_at <= incident.created_at < operation.ends_at
+        and operation.min_lat <= lat <= operation.max_lat
+        and operation.min_lon <= lon <= operation.max_lon
+        and shapely.geometry.shape(operation.area).covers(shapely.Point(lon, lat))
+    )
+
+
+def _tag(operation: Operation, incident: Incident) -> OperationIncident | None:
+    """The new tag of ``incident`` to ``operation``, logged and emitted; None if it was tagged."""
+    tag, created = OperationIncident.objects.get_or_create(
+        operation=operation, incident_id=incident.pk, defaults={"tagged_at": timezone.now(), "automatic": True}
+    )
+    if not created:
+        return None
+    _log(
+        operation,
+        None,
+        "incident_tagged",
+        f"{incident.reference} tagged: created inside the area",
+        incident_id=incident.pk,
+    )
+    emit(
+        "dispatch.operation.incident_tagged",
+        force=Force(pk=incident.force_id),
+        operation_id=operation.pk,
+        incident_id=incident.pk,
+    )
+    return tag
 
 
 def incident_view(actor: Actor, incident_id: int) -> Incident:

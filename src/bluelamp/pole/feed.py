@@ -21,7 +21,6 @@ import logging
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from bluelamp.control import rules
@@ -29,9 +28,10 @@ from bluelamp.control import selectors as control
 from bluelamp.control.models import Incident
 from bluelamp.core.access import ClientActor
 from bluelamp.core.errors import DomainError
-from bluelamp.core.events import about
+from bluelamp.core.events import about, emitted
 from bluelamp.core.models import OutboxEvent
 from bluelamp.pole import catalogue, services
+from bluelamp.pole.models import Location
 
 logger = logging.getLogger(__name__)
 SOURCE_SYSTEM = "control"
@@ -52,44 +52,68 @@ def feed_actor(force_id: int) -> ClientActor:
     return ClientActor(token_id=0, name=FEED_CLIENT, force_id=force_id, permissions=PERMISSIONS)
 
 
-@receiver(post_save, sender=OutboxEvent, dispatch_uid="pole-feed-from-control")
-def _on_outbox_event(sender: type[OutboxEvent], instance: OutboxEvent, created: bool, **kwargs: Any) -> None:
-    if created and instance.topic in TOPICS and instance.force_id is not None:
-        incident_id = instance.payload.get("incident_id")
-        if incident_id:
-            incident_id = int(incident_id)
-            _feed_quietly(instance.force_id, incident_id, about(instance, Incident, incident_id))
+@receiver(emitted, sender=OutboxEvent, dispatch_uid="pole-feed-from-control")
+def _on_events(sender: type[OutboxEvent], events: list[OutboxEvent], **kwargs: Any) -> None:
+    by_force: dict[int, dict[int, Incident | None]] = {}  # incidents in the order of their events, once each
+    for event in events:
+        incident_id = event.payload.get("incident_id") if event.topic in TOPICS else None
+        if incident_id and event.force_id is not None:
+            held = about(event, Incident, int(incident_id))
+            fed = by_force.setdefault(event.force_id, {})
+            fed[int(incident_id)] = held or fed.get(int(incident_id))
+    for force_id, incidents in by_force.items():
+        _feed_quietly(force_id, incidents)
 
 
-def _feed_quietly(force_id: int, incident_id: int, incident: Incident | None) -> None:
-    try:  # feed_incident is atomic: inside the caller's transaction, a savepoint rolled back on failure
-        feed_incident(force_id=force_id, incident_id=incident_id, incident=incident)
+def _feed_quietly(force_id: int, incidents: dict[int, Incident | None]) -> None:
+    which = ", ".join(map(str, incidents))
+    try:  # feed_incidents is atomic: inside the caller's transaction, a savepoint rolled back on failure
+        feed_incidents(force_id=force_id, incidents=incidents)
     except DomainError as error:
-        logger.warning("POLE feed: incident %s not fed: %s", incident_id, error.message)
+        logger.warning("POLE feed: incidents %s not fed: %s", which, error.message)
     except Exception:
-        logger.exception("POLE feed: incident %s not fed", incident_id)
+        logger.exception("POLE feed: incidents %s not fed", which)
 
 
-@transaction.atomic
 def feed_incident(*, force_id: int, incident_id: int, incident: Incident | None = None) -> None:
     """Bring POLE's copy of the incident up to date: the event and its place. ``incident``: the
     control room's own copy, as its transaction holds it (else it is read)."""
+    feed_incidents(force_id=force_id, incidents={incident_id: incident})
+
+
+@transaction.atomic
+def feed_incidents(*, force_id: int, incidents: dict[int, Incident | None]) -> None:
+    """:func:`feed_incident` for many incidents of one force (id → the control room's copy, or
+    None to read it), each kind of POLE record written in one statement."""
     actor = feed_actor(force_id)
-    if incident is None:
-        incident = control.incident(actor=actor, incident_id=incident_id)
-    location = None
-    if incident.lat is not None and incident.lon is not None:
-        location = services.find_or_create_location(
-            actor=actor,
-            force=incident.force,
-            address=incident.address or f"{incident.lat:.5f}, {incident.lon:.5f}",
-            lat=incident.lat,
-            lon=incident.lon,
-        )
+    held = [incident or control.incident(actor=actor, incident_id=pk) for pk, incident in incidents.items()]
+    force = held[0].force
+    placed = [
+        (incident, lat, lon)
+        for incident in held
+        if (lat := incident.lat) is not None and (lon := incident.lon) is not None
+    ]
+    found = services.find_or_create_locations(actor=actor, force=force, places=[_place(*each) for each in placed])
+    locations = {incident.pk: location for (incident, _, _), location in zip(placed, found, strict=True)}
+    events = services.record_events(
+        actor=actor, force=force, events=[_event(incident, locations.get(incident.pk)) for incident in held]
+    )
+    scenes = [
+        services.LinkIn(event, "scene", location=locations[incident.pk])
+        for incident, event in zip(held, events, strict=True)
+        if incident.pk in locations
+    ]
+    if scenes:
+        services.link_all(actor=actor, links=scenes)
+
+
+def _place(incident: Incident, lat: float, lon: float) -> services.PlaceIn:
+    return services.PlaceIn(incident.address or f"{lat:.5f}, {lon:.5f}", lat, lon)
+
+
+def _event(incident: Incident, location: Location | None) -> services.EventIn:
     category = rules.nsir_categories().get(incident.opening_category)
-    event = services.record_event(
-        actor=actor,
-        force=incident.force,
+    return services.EventIn(
         kind=catalogue.INCIDENT,
         source_system=SOURCE_SYSTEM,
         source_id=str(incident.pk),
@@ -99,5 +123,3 @@ def feed_incident(*, force_id: int, incident_id: int, incident: Incident | None 
         location=location,
         open=incident.status != incident.Status.CLOSED,
     )
-    if location is not None:
-        services.link(actor=actor, event=event, role="scene", location=location)

@@ -9,7 +9,9 @@ own reference), then :func:`find_or_create_location`, :func:`find_or_create_pers
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, models, transaction
@@ -18,9 +20,10 @@ from django.utils import timezone
 from bluelamp.core import audit
 from bluelamp.core.access import Actor, require
 from bluelamp.core.errors import InvalidInput, NotFound
-from bluelamp.core.events import emit
+from bluelamp.core.events import emit, emit_all
+from bluelamp.core.events import event as new_event
 from bluelamp.core.geography import check_lat_lon
-from bluelamp.core.models import Force, User
+from bluelamp.core.models import AuditEntry, Force, User
 from bluelamp.core.selectors import borough_at
 from bluelamp.pole import catalogue, nearby
 from bluelamp.pole.models import Event, Link, Location, Object, Person, WarningMarker
@@ -65,7 +68,11 @@ def _create_or_existing(create: Callable[[], M], existing: Callable[[], M | None
 
 
 def _audit_person(operation: str, *, actor: Actor, person: Person, **details: Any) -> None:
-    audit.record(
+    audit.append([_person_entry(operation, actor=actor, person=person, **details)])
+
+
+def _person_entry(operation: str, *, actor: Actor, person: Person, **details: Any) -> AuditEntry:
+    return audit.prepare(
         operation=operation,
         actor=actor,
         record_type=PERSON,
@@ -96,32 +103,105 @@ def record_event(
 ) -> Event:
     """Record an event owned by ``source_system`` under its reference ``source_id``, or bring
     the stored copy up to date: calling it again with the same reference never duplicates."""
+    given = EventIn(kind, source_system, source_id, occurred_at, title, status, location, open)
+    return record_events(actor=actor, force=force, events=[given])[0]
+
+
+@dataclass(frozen=True)
+class EventIn:
+    """An event as :func:`record_event` takes it."""
+
+    kind: str
+    source_system: str
+    source_id: str
+    occurred_at: dt.datetime
+    title: str
+    status: str = ""
+    location: Location | None = None
+    open: bool = True
+
+    def checked(self, force: Force) -> tuple[tuple[str, str], dict[str, Any]]:
+        """Its key (source system, reference) and its values, or InvalidInput."""
+        _known(self.kind, catalogue.event_kinds, "kind of event")
+        source_system, source_id, title = self.source_system.strip(), str(self.source_id).strip(), self.title.strip()
+        if not (source_system and source_id and title):
+            raise InvalidInput("An event needs the source system, its reference there and a title.")
+        if self.location is not None and self.location.force_id != force.pk:
+            raise InvalidInput("The location belongs to another force.")
+        values = {
+            "kind": self.kind,
+            "occurred_at": self.occurred_at,
+            "title": title,
+            "status": self.status.strip(),
+            "location": self.location,
+            "open": self.open,
+        }
+        return (source_system, source_id), values
+
+
+@transaction.atomic
+def record_events(*, actor: Actor, force: Force, events: Sequence[EventIn]) -> list[Event]:
+    """:func:`record_event` for many events of ``force`` at once: the stored copies are read in
+    one query and the new events written in one statement."""
     _own_force(actor, force.pk)
-    _known(kind, catalogue.event_kinds, "kind of event")
-    source_system, source_id, title = source_system.strip(), str(source_id).strip(), title.strip()
-    if not (source_system and source_id and title):
-        raise InvalidInput("An event needs the source system, its reference there and a title.")
-    if location is not None and location.force_id != force.pk:
-        raise InvalidInput("The location belongs to another force.")
-    values: dict[str, Any] = {
-        "kind": kind,
-        "occurred_at": occurred_at,
-        "title": title,
-        "status": status.strip(),
-        "location": location,
-        "open": open,
-    }
-    key = {"force": force, "source_system": source_system, "source_id": source_id}
-    event = Event.objects.select_for_update().filter(**key).first()
-    if event is None:
-        require(actor, "pole.add_event")
-        event, created = _create_or_existing(
-            lambda: Event.objects.create(**key, **values), lambda: Event.objects.filter(**key).first()
+    given = [event.checked(force) for event in events]
+    stored = {
+        (event.source_system, event.source_id): event
+        for event in Event.objects.select_for_update().filter(
+            force=force,
+            source_system__in={system for (system, _), _ in given},
+            source_id__in={source_id for (_, source_id), _ in given},
         )
-        if created:
-            emit("pole.event.recorded", force=force, event_id=event.pk, source=f"{source_system}:{source_id}")
-            return event
-    return _update_event(actor=actor, event=event, values=values)
+    }
+    missing: dict[tuple[str, str], Event] = {}
+    for (system, source_id), values in given:
+        if (system, source_id) not in stored:
+            missing.setdefault(
+                (system, source_id), Event(force=force, source_system=system, source_id=source_id, **values)
+            )
+    if missing:
+        require(actor, "pole.add_event")
+    pairs = _create_all(
+        list(missing.values()),
+        lambda row: Event.objects.filter(force=force, source_system=row.source_system, source_id=row.source_id).first(),
+    )
+    stored |= {(row.source_system, row.source_id): row for row, _ in pairs}
+    made = [row for row, created in pairs if created]
+    fresh = {(row.source_system, row.source_id) for row in made}
+    results = []
+    for key, values in given:
+        if key in fresh:  # its first time in ``events``: made just now with these values
+            fresh.discard(key)
+            results.append(stored[key])
+        else:
+            results.append(_update_event(actor=actor, event=stored[key], values=values))
+    emit_all(
+        [
+            new_event(
+                "pole.event.recorded", force=force, event_id=row.pk, source=f"{row.source_system}:{row.source_id}"
+            )
+            for row in made
+        ]
+    )
+    return results
+
+
+def _create_all(rows: list[M], existing: Callable[[M], M | None]) -> list[tuple[M, bool]]:
+    """Insert ``rows`` in one statement: each row, and True. If a concurrent writer made one of
+    them first (a unique constraint fails), go one by one as :func:`_create_or_existing` does:
+    the other writer's row (found by ``existing``) and False for those."""
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():
+            return [(row, True) for row in type(rows[0])._default_manager.bulk_create(rows)]
+    except IntegrityError:
+        return [_create_or_existing(partial(_inserted, row), partial(existing, row)) for row in rows]
+
+
+def _inserted(row: M) -> M:
+    row.save(force_insert=True)
+    return row
 
 
 def _update_event(*, actor: Actor, event: Event, values: dict[str, Any]) -> Event:
@@ -146,46 +226,89 @@ def _same_place(candidate: Location, *, address_key: str, uprn: int | None, lat:
     return close and candidate.address_key == address_key
 
 
-def _existing_location(*, force: Force, address_key: str, uprn: int | None, lat: float, lon: float) -> Location | None:
-    if uprn is not None:  # a UPRN names one property, wherever the caller's point fell
-        found = Location.objects.filter(force=force, uprn=uprn).order_by("pk").first()
-        if found is not None:
-            return found
-    candidates = Location.objects.filter(force=force, h3_cell__in=nearby.cells_within(lat, lon, REUSE_WITHIN_M))
-    matches = (
-        c for c in candidates.order_by("pk") if _same_place(c, address_key=address_key, uprn=uprn, lat=lat, lon=lon)
-    )
-    return next(matches, None)
-
-
 @transaction.atomic
 def find_or_create_location(
     *, actor: Actor, force: Force, address: str, lat: float, lon: float, uprn: int | None = None, postcode: str = ""
 ) -> Location:
     """The force's location for this place: the one with the same UPRN, or the same address
     within :data:`REUSE_WITHIN_M` metres, else a new one with its h3 cell, borough and BCU."""
+    where = PlaceIn(address, lat, lon, uprn, postcode)
+    return find_or_create_locations(actor=actor, force=force, places=[where])[0]
+
+
+@dataclass(frozen=True)
+class PlaceIn:
+    """A place as :func:`find_or_create_location` takes it."""
+
+    address: str
+    lat: float
+    lon: float
+    uprn: int | None = None
+    postcode: str = ""
+
+    @property
+    def address_key(self) -> str:
+        return catalogue.normalise_address(self.address)[:255]
+
+
+@transaction.atomic
+def find_or_create_locations(*, actor: Actor, force: Force, places: Sequence[PlaceIn]) -> list[Location]:
+    """:func:`find_or_create_location` for many places of ``force`` at once: the locations near
+    any of them are read in one query and the new ones written in one statement. Places that
+    are the same place get the same location."""
     _own_force(actor, force.pk)
     require(actor, "pole.add_location")
-    check_lat_lon(lat, lon)
-    address_key = catalogue.normalise_address(address)[:255]
-    found = _existing_location(force=force, address_key=address_key, uprn=uprn, lat=lat, lon=lon)
-    if found is not None:
-        return found
-    borough = borough_at(force, lat, lon)
-    location = Location.objects.create(
+    for where in places:
+        check_lat_lon(where.lat, where.lon)
+    known = list(_near_any(force, places))
+    new: list[Location] = []
+    results = []
+    for where in places:
+        found = _same_location(known, where) or _same_location(new, where)
+        if found is None:
+            found = _new_location(force, where)
+            new.append(found)
+        results.append(found)
+    Location.objects.bulk_create(new)
+    emit_all([new_event("pole.location.created", force=force, location_id=row.pk, h3_cell=row.h3_cell) for row in new])
+    return results
+
+
+def _near_any(force: Force, places: Sequence[PlaceIn]) -> models.QuerySet[Location]:
+    """The force's locations that could be one of ``places``: in their h3 cells, or with their UPRNs."""
+    cells = {cell for where in places for cell in nearby.cells_within(where.lat, where.lon, REUSE_WITHIN_M)}
+    uprns = {where.uprn for where in places if where.uprn is not None}
+    return Location.objects.filter(models.Q(h3_cell__in=cells) | models.Q(uprn__in=uprns), force=force).order_by("pk")
+
+
+def _same_location(candidates: list[Location], where: PlaceIn) -> Location | None:
+    """The first (oldest) of ``candidates`` that is ``where``: the same UPRN, wherever the
+    caller's point fell (a UPRN names one property), else the same address close by."""
+    if where.uprn is not None:
+        same_property = next((c for c in candidates if c.uprn == where.uprn), None)
+        if same_property is not None:
+            return same_property
+    key = where.address_key
+    return next(
+        (c for c in candidates if _same_place(c, address_key=key, uprn=where.uprn, lat=where.lat, lon=where.lon)),
+        None,
+    )
+
+
+def _new_location(force: Force, where: PlaceIn) -> Location:
+    borough = borough_at(force, where.lat, where.lon)
+    return Location(
         force=force,
-        address=address.strip(),
-        address_key=address_key,
-        postcode=postcode.strip().upper(),
-        uprn=uprn,
-        lat=lat,
-        lon=lon,
-        h3_cell=nearby.cell_of(lat, lon),
+        address=where.address.strip(),
+        address_key=where.address_key,
+        postcode=where.postcode.strip().upper(),
+        uprn=where.uprn,
+        lat=where.lat,
+        lon=where.lon,
+        h3_cell=nearby.cell_of(where.lat, where.lon),
         borough=borough,
         bcu=borough.bcu if borough else None,
     )
-    emit("pole.location.created", force=force, location_id=location.pk, h3_cell=location.h3_cell)
-    return location
 
 
 # Persons and objects -----------------------------------------------------------------------
@@ -280,19 +403,77 @@ def link(
     location: Location | None = None,
 ) -> Link:
     """Record that a person, object or location played ``role`` in ``event`` (once per role)."""
-    _own_force(actor, event.force_id)
+    return link_all(actor=actor, links=[LinkIn(event, role, person, object, location)])[0]
+
+
+@dataclass(frozen=True)
+class LinkIn:
+    """A link as :func:`link` takes it."""
+
+    event: Event
+    role: str
+    person: Person | None = None
+    object: Object | None = None
+    location: Location | None = None
+
+    def row(self) -> Link:
+        """The new link, once checked (InvalidInput)."""
+        _known(self.role, catalogue.link_roles, "role")
+        target = _one_target(self.person, self.object, self.location)
+        if target.force_id != self.event.force_id:
+            raise InvalidInput("The event and what is linked to it belong to different forces.")
+        return Link(event=self.event, person=self.person, object=self.object, location=self.location, role=self.role)
+
+
+LinkKey = tuple[int, int | None, int | None, int | None, str]
+
+
+def _link_key(link: Link) -> LinkKey:
+    return (link.event_id, link.person_id, link.object_id, link.location_id, link.role)
+
+
+@transaction.atomic
+def link_all(*, actor: Actor, links: Sequence[LinkIn]) -> list[Link]:
+    """:func:`link` for many links at once: the events' links are read in one query and the new
+    ones written in one statement."""
+    for given in links:
+        _own_force(actor, given.event.force_id)
     require(actor, "pole.add_link")
-    _known(role, catalogue.link_roles, "role")
-    target = _one_target(person, object, location)
-    if target.force_id != event.force_id:
-        raise InvalidInput("The event and what is linked to it belong to different forces.")
-    key = {"event": event, "person": person, "object": object, "location": location, "role": role}
-    found, created = _create_or_existing(lambda: Link.objects.create(**key), lambda: Link.objects.filter(**key).first())
-    if created:
-        if person is not None:
-            _audit_person(audit.Operation.ALTERATION, actor=actor, person=person, event_id=event.pk, role=role)
-        emit("pole.link.created", force=event.force, event_id=event.pk, link_id=found.pk, role=role)
-    return found
+    rows = [given.row() for given in links]
+    stored = {_link_key(row): row for row in Link.objects.filter(event__in={row.event_id for row in rows})}
+    missing: dict[LinkKey, Link] = {}
+    for row in rows:
+        if _link_key(row) not in stored:
+            missing.setdefault(_link_key(row), row)
+    pairs = _create_all(list(missing.values()), lambda row: Link.objects.filter(**_link_fields(row)).first())
+    stored |= {_link_key(row): row for row, _ in pairs}
+    made = [row for row, created in pairs if created]
+    audit.append(
+        [
+            _person_entry(
+                audit.Operation.ALTERATION, actor=actor, person=row.person, event_id=row.event_id, role=row.role
+            )
+            for row in made
+            if row.person is not None
+        ]
+    )
+    emit_all(
+        [
+            new_event("pole.link.created", force=row.event.force, event_id=row.event_id, link_id=row.pk, role=row.role)
+            for row in made
+        ]
+    )
+    return [stored[_link_key(row)] for row in rows]
+
+
+def _link_fields(link: Link) -> dict[str, Any]:
+    return {
+        "event": link.event,
+        "person": link.person,
+        "object": link.object,
+        "location": link.location,
+        "role": link.role,
+    }
 
 
 # Warning markers -----------------------------------------------------------------------------
