@@ -262,7 +262,9 @@ def test_rows_another_writer_made_first_are_taken_as_theirs(handler: User, met: 
     theirs = incident(handler, met, source_id="7")
 
     def row(source_id: str) -> Event:
-        return Event(force=met, kind="incident", source_system="control", source_id=source_id, occurred_at=AT, title="x")
+        return Event(
+            force=met, kind="incident", source_system="control", source_id=source_id, occurred_at=AT, title="-"
+        )
 
     pairs = services._create_all(
         [row("7"), row("8")], lambda e: Event.objects.filter(force=met, source_id=e.source_id).first()
