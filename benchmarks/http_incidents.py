@@ -11,6 +11,7 @@ change how long the goal's rate is offered)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import math
 import os
 import random
@@ -111,10 +112,17 @@ def _machine_cpu_seconds() -> float:
 def with_cpu(run: Callable[[], T]) -> tuple[T, dict[str, float]]:
     """``run()``'s result and the CPU seconds it took, as :class:`Measured` takes them: the
     machine's (server, database and client together: what a goal on this machine's cores has to
-    fit in) and this process's own."""
+    fit in) and this process's own. The load generator's garbage collector waits until the run
+    is over (as ``timeit`` does): its pauses would stop every request in flight and be counted as
+    the server's latency."""
     machine, client = _machine_cpu_seconds(), time.process_time()
-    result = run()
+    gc.disable()
+    try:
+        result = run()
+    finally:
+        gc.enable()
     used = {"machine_cpu_seconds": _machine_cpu_seconds() - machine, "client_cpu_seconds": time.process_time() - client}
+    gc.collect()
     return result, used
 
 

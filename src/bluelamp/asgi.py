@@ -13,6 +13,7 @@ starts (the ASGI lifespan), so the first call it takes after a restart does not 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import warnings
@@ -40,6 +41,7 @@ with exit_on_config_error():
     STREAMING_PATHS = tuple(settings.BLUELAMP_STREAMING_PATHS)
 
 logger = logging.getLogger(__name__)
+GC_THRESHOLDS = (20_000, 50, 100)  # Python's defaults: 700, 10, 10
 
 
 async def application(scope: Scope, receive: Receive, send: Send) -> None:
@@ -56,10 +58,22 @@ async def _lifespan(receive: Receive, send: Send) -> None:
         message = await receive()
         if message["type"] == "lifespan.startup":
             await asyncio.to_thread(_read_what_every_request_needs)
+            _spare_what_lives_for_ever_from_the_collector()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})
             return
+
+
+def _spare_what_lives_for_ever_from_the_collector() -> None:
+    """Move every object made so far (Django, its URL and template caches, the area index) out
+    of the cyclic garbage collector's reach, and collect less often. A collection stops every
+    thread of the process, and a full one walked the whole startup heap: 100-500 ms, the worst
+    latencies under load. Only what requests make is collected now, after 20,000 allocations
+    instead of 700 (reference counting frees nearly all of it before then anyway)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def _read_what_every_request_needs() -> None:

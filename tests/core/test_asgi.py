@@ -4,8 +4,9 @@ handler's fixed pool of threads (ADR 0009)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 import httpx
@@ -14,6 +15,15 @@ from django.core.signals import request_started
 
 pytestmark = pytest.mark.django_db(transaction=True)
 T = TypeVar("T")
+
+
+@pytest.fixture(autouse=True)
+def _collector_as_it_was() -> Iterator[None]:
+    """A worker's start tunes the garbage collector for the process: undo it for the suite."""
+    thresholds = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
 
 
 def _in_a_thread_of_its_own(run: Callable[[], Coroutine[Any, Any, list[T]]]) -> list[T]:
@@ -105,3 +115,12 @@ def test_a_worker_starts_even_when_the_database_is_not_ready(
     monkeypatch.setattr(selectors, "area_index", unreachable)
     assert _start_and_stop() == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert "area index not built at start (connection refused)" in caplog.text
+
+
+def test_a_started_worker_spares_its_startup_heap_from_the_collector() -> None:
+    from bluelamp.asgi import GC_THRESHOLDS
+
+    gc.unfreeze()
+    assert _start_and_stop() == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert gc.get_freeze_count() > 10_000  # Django and everything imported so far
+    assert gc.get_threshold() == GC_THRESHOLDS
