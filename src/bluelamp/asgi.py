@@ -37,6 +37,8 @@ with exit_on_config_error():
     from django.db import DatabaseError, connections
 
     from bluelamp.core import selectors
+    from bluelamp.core.db.sqlite3 import checkpoints
+    from bluelamp.core.db.sqlite3.base import database_path
 
     STREAMING_PATHS = tuple(settings.BLUELAMP_STREAMING_PATHS)
 
@@ -54,15 +56,26 @@ async def application(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
+    checkpointer = None
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
             await asyncio.to_thread(_read_what_every_request_needs)
+            checkpointer = _checkpoint_in_background()
             _spare_what_lives_for_ever_from_the_collector()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            if checkpointer is not None:
+                checkpointer.stop()
             await send({"type": "lifespan.shutdown.complete"})
             return
+
+
+def _checkpoint_in_background() -> checkpoints.Checkpointer | None:
+    """On SQLite, copy the WAL back from a thread of this worker, not in the requests' commits."""
+    database = settings.DATABASES["default"]
+    path = database_path(database["NAME"]) if database["ENGINE"] == "bluelamp.core.db.sqlite3" else None
+    return checkpoints.Checkpointer(path) if path is not None else None
 
 
 def _spare_what_lives_for_ever_from_the_collector() -> None:

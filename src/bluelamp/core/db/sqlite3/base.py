@@ -31,6 +31,8 @@ from django.db.backends.sqlite3 import base
 from django.db.backends.sqlite3.creation import DatabaseCreation
 from django.db.utils import OperationalError
 
+from bluelamp.core.db.sqlite3 import checkpoints
+
 _writer = threading.Lock()
 WAIT_SECONDS = 30
 LOCK_SUFFIX = "-writer.lock"
@@ -40,14 +42,20 @@ def _busy() -> OperationalError:
     return OperationalError(f"The database stayed busy for {WAIT_SECONDS} s: try again.")
 
 
-def lock_path(name: object) -> str | None:
-    """The writer lock file of the database ``name`` (a NAME setting), or None in memory."""
+def database_path(name: object) -> str | None:
+    """The file of the database ``name`` (a NAME setting, a path or a ``file:`` URI), or None in memory."""
     name = str(name)
     if not name or DatabaseCreation.is_in_memory_db(name):
         return None
     if name.startswith("file:"):  # a URI (uri=True): the file is its path
         name = unquote(urlsplit(name).path)
-    return name + LOCK_SUFFIX
+    return name
+
+
+def lock_path(name: object) -> str | None:
+    """The writer lock file of the database ``name`` (a NAME setting), or None in memory."""
+    path = database_path(name)
+    return None if path is None else path + LOCK_SUFFIX
 
 
 def _wait_for_flock(fd: int, seconds: float) -> bool:
@@ -88,6 +96,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
     # description without touching another's, and no two holders can ever share one lock.
     # The threading lock already lets only one connection of a process hold or wait for it.
     _lock_fd: int | None = None
+
+    def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
+        connection = super().get_new_connection(conn_params)
+        if checkpoints.in_background():
+            connection.execute("PRAGMA wal_autocheckpoint=0")  # a thread of this process does it
+        return connection
 
     def _start_transaction_under_autocommit(self) -> None:
         deadline = time.monotonic() + WAIT_SECONDS
