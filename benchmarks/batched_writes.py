@@ -2,8 +2,9 @@
 log entry, two audit entries, POLE location, event and link, five outbox events), written row
 by row in one transaction per incident as the services do today, against the same rows for 20
 incidents written with ``bulk_create`` in one transaction. Only the writes are measured (no
-validation, hashing, locks or HTTP), on SQLite, in process: the figure behind the "what would
-raise it" of docs/control.md, not a goal. Run alone: ``python -m benchmarks.batched_writes``."""
+validation, hashing, locks or HTTP), on SQLite, in process: the figure that led to writing calls
+in batches (group commit, docs/adr/0011-group-commit-for-calls.md), not a goal. Run alone:
+``python -m benchmarks.batched_writes``."""
 
 from __future__ import annotations
 

@@ -68,12 +68,12 @@ def load(environ: Mapping[str, str] = os.environ) -> Config:
         database=_database(
             environ.get("DATABASE_URL", ""),
             home,
-            pool_size=_whole_number(environ, "BLUELAMP_DB_POOL_SIZE", default=10, low=2, high=200),
+            pool_size=_whole_number(environ, "BLUELAMP_DB_POOL_SIZE", default=20, low=2, high=200),
         ),
         debug=_flag(environ, "BLUELAMP_DEBUG", default=not production),
         ssl_redirect=_flag(environ, "BLUELAMP_SSL_REDIRECT", default=production),
         idle_timeout_minutes=_whole_number(environ, "BLUELAMP_IDLE_TIMEOUT_MINUTES", default=30, low=5, high=720),
-        request_threads=_whole_number(environ, "BLUELAMP_REQUEST_THREADS", default=8, low=1, high=256),
+        request_threads=_whole_number(environ, "BLUELAMP_REQUEST_THREADS", default=16, low=1, high=256),
         redis_url=_redis_url(environ.get("REDIS_URL", "").strip()),
         oidc=_oidc(environ),
         live_bridge=_choice(
@@ -223,7 +223,7 @@ def _allowed_hosts(environ: Mapping[str, str], production: bool) -> list[str]:
     return list(DEFAULT_HOSTS)
 
 
-def _database(url: str, home: Path, *, pool_size: int = 10) -> dict[str, Any]:
+def _database(url: str, home: Path, *, pool_size: int = 20) -> dict[str, Any]:
     if not url.strip():
         url = f"sqlite:///{home / 'var' / 'bluelamp.sqlite3'}"
     shown = _redacted(url)

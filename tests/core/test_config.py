@@ -37,7 +37,7 @@ def test_postgresql_url_is_parsed_with_persistent_connections(tmp_path: Path) ->
         "bluelamp",
     )
     assert config.database["CONN_MAX_AGE"] == 0
-    assert config.database["OPTIONS"]["pool"]["max_size"] == 10
+    assert config.database["OPTIONS"]["pool"]["max_size"] == 20
 
 
 @pytest.mark.parametrize(
