@@ -38,6 +38,7 @@ with exit_on_config_error():
 
     from bluelamp.core import selectors
     from bluelamp.core.db.sqlite3 import checkpoints
+    from bluelamp.core.db.sqlite3.base import DatabaseWrapper as SQLiteWrapper
     from bluelamp.core.db.sqlite3.base import database_path
 
     STREAMING_PATHS = tuple(settings.BLUELAMP_STREAMING_PATHS)
@@ -73,8 +74,8 @@ async def _lifespan(receive: Receive, send: Send) -> None:
 
 def _checkpoint_in_background() -> checkpoints.Checkpointer | None:
     """On SQLite, copy the WAL back from a thread of this worker, not in the requests' commits."""
-    database = settings.DATABASES["default"]
-    path = database_path(database["NAME"]) if database["ENGINE"] == "bluelamp.core.db.sqlite3" else None
+    database = connections["default"]  # not connected by this
+    path = database_path(database.settings_dict["NAME"]) if isinstance(database, SQLiteWrapper) else None
     return checkpoints.Checkpointer(path) if path is not None else None
 
 

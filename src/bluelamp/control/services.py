@@ -433,13 +433,20 @@ def _make_incidents(makings: list[Making]) -> list[Incident]:
     return incidents
 
 
-def _incident_from(making: Making, now: dt.datetime) -> Incident:
+def _opening(making: Making) -> tuple[str, list[str]]:
+    """The incident's opening category and qualifiers (the handler's, else the contact's), checked."""
     contact = making.taken.contact
     category = making.category or contact.category
     qualifiers = list(making.qualifiers if making.qualifiers is not None else contact.qualifiers)
     if not category:
         raise InvalidInput("Choose the NSIR opening category before making the incident.")
     rules.check_category(category, qualifiers, what="opening category")
+    return category, qualifiers
+
+
+def _incident_from(making: Making, now: dt.datetime) -> Incident:
+    contact = making.taken.contact
+    category, qualifiers = _opening(making)
     return Incident(
         force=_actor_force(making.taken.actor),  # the contact's own (checked), from the process's copy
         cad_day=cad_day(now),
@@ -503,7 +510,7 @@ def create_incident_from_call(*, actor: Actor, position: str = "", **contact: An
     require(actor, "control.add_contact")
     require(actor, "control.add_incident")
     making = Making(Taken(actor, _contact_from(actor, **contact)), position=position)
-    _incident_from(making, timezone.now())  # the category is there and known: refused here, not in a batch
+    _opening(making)  # the category is there and known: refused here, not in a batch
     if transaction.get_connection().in_atomic_block:
         return _write_calls([making])[0]
     return _calls_writer.submit(making)
@@ -553,7 +560,7 @@ def _repeat(making: Making) -> Made:
     """A call delivered before: its incident, made now if the first delivery's contact has none."""
     contact = making.taken.contact
     first = _delivered_before(contact.force, contact.channel, contact.source_reference)
-    assert first is not None  # _split_repeats found it, in this transaction
+    assert first is not None  # _first_deliveries found it, in this transaction
     if first.incident_id is not None:
         return Made(Incident.objects.get(pk=first.incident_id), created=False)
     made = create_incident_from_contact(actor=making.taken.actor, contact=first, position=making.position)

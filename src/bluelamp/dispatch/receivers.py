@@ -58,8 +58,8 @@ def _tag(events: list[OutboxEvent]) -> None:
     held = {pk: incident for event, pk in pairs if (incident := about(event, Incident, pk)) is not None}
     try:
         with transaction.atomic():  # a savepoint: a failure here leaves the incidents as they were
-            read = Incident.objects.in_bulk(set(wanted) - set(held))
-            services.tag_incidents([held.get(pk) or read[pk] for pk in wanted if pk in held or pk in read])
+            known = held | Incident.objects.in_bulk(set(wanted) - set(held))  # those not held are read
+            services.tag_incidents([known[pk] for pk in wanted if pk in known])
     except Exception:
         logger.exception("could not tag incidents %s to pre-planned operations", wanted)
 

@@ -56,11 +56,10 @@ def feed_actor(force_id: int) -> ClientActor:
 def _on_events(sender: type[OutboxEvent], events: list[OutboxEvent], **kwargs: Any) -> None:
     by_force: dict[int, dict[int, Incident | None]] = {}  # incidents in the order of their events, once each
     for event in events:
-        incident_id = event.payload.get("incident_id") if event.topic in TOPICS else None
+        incident_id = int(event.payload.get("incident_id") or 0) if event.topic in TOPICS else 0
         if incident_id and event.force_id is not None:
-            held = about(event, Incident, int(incident_id))
             fed = by_force.setdefault(event.force_id, {})
-            fed[int(incident_id)] = held or fed.get(int(incident_id))
+            fed[incident_id] = about(event, Incident, incident_id) or fed.get(incident_id)
     for force_id, incidents in by_force.items():
         _feed_quietly(force_id, incidents)
 

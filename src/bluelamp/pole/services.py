@@ -146,28 +146,25 @@ def record_events(*, actor: Actor, force: Force, events: Sequence[EventIn]) -> l
     _own_force(actor, force.pk)
     given = [event.checked(force) for event in events]
     stored = {
-        (event.source_system, event.source_id): event
+        _event_key(event): event
         for event in Event.objects.select_for_update().filter(
             force=force,
             source_system__in={system for (system, _), _ in given},
             source_id__in={source_id for (_, source_id), _ in given},
         )
     }
-    missing: dict[tuple[str, str], Event] = {}
-    for (system, source_id), values in given:
-        if (system, source_id) not in stored:
-            missing.setdefault(
-                (system, source_id), Event(force=force, source_system=system, source_id=source_id, **values)
-            )
-    if missing:
+    if any(key not in stored for key, _ in given):
         require(actor, "pole.add_event")
-    pairs = _create_all(
-        list(missing.values()),
+    made = _create_missing(
+        [
+            Event(force=force, source_system=system, source_id=source_id, **values)
+            for (system, source_id), values in given
+        ],
+        _event_key,
+        stored,
         lambda row: Event.objects.filter(force=force, source_system=row.source_system, source_id=row.source_id).first(),
     )
-    stored |= {(row.source_system, row.source_id): row for row, _ in pairs}
-    made = [row for row, created in pairs if created]
-    fresh = {(row.source_system, row.source_id) for row in made}
+    fresh = {_event_key(row) for row in made}
     results = []
     for key, values in given:
         if key in fresh:  # its first time in ``events``: made just now with these values
@@ -184,6 +181,27 @@ def record_events(*, actor: Actor, force: Force, events: Sequence[EventIn]) -> l
         ]
     )
     return results
+
+
+def _event_key(event: Event) -> tuple[str, str]:
+    return (event.source_system, event.source_id)
+
+
+K = TypeVar("K")
+
+
+def _create_missing(
+    rows: list[M], key: Callable[[M], K], stored: dict[K, M], existing: Callable[[M], M | None]
+) -> list[M]:
+    """Insert the ``rows`` whose key is not in ``stored`` (the first of each key), add them to
+    ``stored``, and return those made here (see :func:`_create_all`)."""
+    missing: dict[K, M] = {}
+    for row in rows:
+        if key(row) not in stored:
+            missing.setdefault(key(row), row)
+    pairs = _create_all(list(missing.values()), existing)
+    stored |= {key(row): row for row, _ in pairs}
+    return [row for row, created in pairs if created]
 
 
 def _create_all(rows: list[M], existing: Callable[[M], M | None]) -> list[tuple[M, bool]]:
@@ -441,13 +459,7 @@ def link_all(*, actor: Actor, links: Sequence[LinkIn]) -> list[Link]:
     require(actor, "pole.add_link")
     rows = [given.row() for given in links]
     stored = {_link_key(row): row for row in Link.objects.filter(event__in={row.event_id for row in rows})}
-    missing: dict[LinkKey, Link] = {}
-    for row in rows:
-        if _link_key(row) not in stored:
-            missing.setdefault(_link_key(row), row)
-    pairs = _create_all(list(missing.values()), lambda row: Link.objects.filter(**_link_fields(row)).first())
-    stored |= {_link_key(row): row for row, _ in pairs}
-    made = [row for row, created in pairs if created]
+    made = _create_missing(rows, _link_key, stored, lambda row: Link.objects.filter(**_link_fields(row)).first())
     audit.append(
         [
             _person_entry(
