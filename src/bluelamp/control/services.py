@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,7 @@ from bluelamp.control.models import (
 from bluelamp.core import audit, requestcontext
 from bluelamp.core import selectors as core_selectors
 from bluelamp.core.access import Actor, require
+from bluelamp.core.db.rows import update_rows
 from bluelamp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bluelamp.core.events import emit, emit_all, event
 from bluelamp.core.geography import h3_cell
@@ -152,7 +154,7 @@ def receive_contact(
         # A savepoint only when a repeated delivery can collide (the constraint is on the source
         # reference): it costs a round trip to the database each way.
         with transaction.atomic(savepoint=bool(contact.source_reference)):
-            _write_contacts([Taken(actor, contact)])
+            audit.append(_write_contacts([Taken(actor, contact)]))
     except IntegrityError:
         again = _delivered_before(contact.force, channel, contact.source_reference)  # a simultaneous delivery won
         if again is None:
@@ -211,10 +213,10 @@ class Taken:
     context: requestcontext.RequestContext = field(default_factory=requestcontext.current)
 
 
-def _write_contacts(taken: list[Taken]) -> None:
-    """Save new contacts (one INSERT however many), with their audit entries and events."""
+def _write_contacts(taken: list[Taken]) -> list[AuditEntry]:
+    """Save new contacts (one INSERT however many) and emit their events. Returns their audit
+    entries, prepared, for the caller to append with the rest of its transaction's."""
     Contact.objects.bulk_create([each.contact for each in taken])
-    audit.append([_contact_collection(each) for each in taken if _holds_personal_data(each.contact)])
     emit_all(
         [
             event(
@@ -226,6 +228,7 @@ def _write_contacts(taken: list[Taken]) -> None:
             for each in taken
         ]
     )
+    return [_contact_collection(each) for each in taken if _holds_personal_data(each.contact)]
 
 
 def _delivered_before(force: Force, channel: str, source_reference: str) -> Contact | None:
@@ -390,9 +393,13 @@ class Making:
     position: str = ""
 
 
-def _make_incidents(makings: list[Making]) -> list[Incident]:
+def _make_incidents(makings: list[Making], *, audited_with: Sequence[AuditEntry] = ()) -> list[Incident]:
     """The incidents from their contacts, written together: the CAD counter is locked once per
-    force, and each kind of row is one statement however many incidents there are."""
+    force, and each kind of row is one statement however many incidents there are.
+
+    ``audited_with``: audit entries of the same transaction (its contacts'), appended with the
+    incidents' own. The trail's head is locked once and last, so that on PostgreSQL concurrent
+    transactions queue for it only while they commit."""
     now = timezone.now()
     incidents = [_incident_from(making, now) for making in makings]  # checked before any write
     _number(incidents, cad_day(now))
@@ -400,20 +407,13 @@ def _make_incidents(makings: list[Making]) -> list[Incident]:
     contacts = [making.taken.contact for making in makings]
     for contact, incident in zip(contacts, incidents, strict=True):
         contact.outcome, contact.incident, contact.closed_at = Contact.Outcome.INCIDENT, incident, now
-    Contact.objects.bulk_update(contacts, ["outcome", "incident", "closed_at"])
+    update_rows(contacts, ["outcome", "incident", "closed_at"])
     entries = IncidentLogEntry.objects.bulk_create(
         [_first_log_entry(making, incident) for making, incident in zip(makings, incidents, strict=True)]
     )
     for incident, entry in zip(incidents, entries, strict=True):
         incident.log_length, incident.last_log_hash = 1, entry.entry_hash
-    Incident.objects.bulk_update(incidents, ["log_length", "last_log_hash"])
-    audit.append(
-        [
-            _incident_collection(making.taken, incident)
-            for making, incident in zip(makings, incidents, strict=True)
-            if _holds_personal_data(making.taken.contact)
-        ]
-    )
+    update_rows(incidents, ["log_length", "last_log_hash"])
     for incident, contact, entry in zip(incidents, contacts, entries, strict=True):
         known_related(incident, contacts=[contact], assessments=[], log=[entry])  # all it has: shown without a query
     emit_all(
@@ -428,6 +428,16 @@ def _make_incidents(makings: list[Making]) -> list[Incident]:
                 category=incident.opening_category,
             )
             for incident, contact in zip(incidents, contacts, strict=True)
+        ]
+    )
+    audit.append(
+        [
+            *audited_with,
+            *(
+                _incident_collection(making.taken, incident)
+                for making, incident in zip(makings, incidents, strict=True)
+                if _holds_personal_data(making.taken.contact)
+            ),
         ]
     )
     return incidents
@@ -521,8 +531,8 @@ def _write_calls(makings: list[Making]) -> list[Made]:
     """Write calls (see :func:`create_incident_from_call`) in one transaction. A source reference
     delivered before, or twice in these calls, gives back the incident made the first time."""
     fresh = _first_deliveries(makings)
-    _write_contacts([making.taken for making in fresh])
-    made = dict(zip(map(id, fresh), _make_incidents(fresh), strict=True))
+    contacts_audit = _write_contacts([making.taken for making in fresh])
+    made = dict(zip(map(id, fresh), _make_incidents(fresh, audited_with=contacts_audit), strict=True))
     return [Made(made[id(making)], created=True) if id(making) in made else _repeat(making) for making in makings]
 
 
