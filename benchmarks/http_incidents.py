@@ -33,7 +33,11 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 CONCURRENCY = 16
-OPEN_LOOP_CONNECTIONS = 64
+# The open loop's connections: as many as two workers have request threads. httpcore's pool
+# looks at every connection whenever a request starts or ends; with 64, once the server fell
+# behind, the load generator took 5-8 ms of CPU per request (1.7 ms with 32) and the server,
+# starved of it, fell further behind.
+OPEN_LOOP_CONNECTIONS = 32
 # Long enough to see whether the server keeps up; a longer queue only waits longer.
 OPEN_LOOP_SECONDS = int(os.environ.get("OPEN_LOOP_SECONDS") or 5)
 # The search for the highest rate kept within the goal's p99: steps of 10/s, 4 s each.
@@ -271,26 +275,34 @@ def _open_loop(
         failed = 0
         limits = httpx.Limits(max_connections=OPEN_LOOP_CONNECTIONS, max_keepalive_connections=OPEN_LOOP_CONNECTIONS)
         headers = {"Authorization": f"Bearer {token}"}
-        # Requests due while every connection is busy queue here, not in httpx's pool, whose
-        # queue costs the client time for each waiting request whenever one finishes: with
-        # hundreds waiting, the load generator took most of a core from the server it measures.
-        connections = asyncio.Semaphore(OPEN_LOOP_CONNECTIONS)
+        # One coroutine hands each operation over when it falls due; a fixed set of senders, one
+        # per connection, takes them in turn. Operations due while every sender is busy wait in
+        # the queue, which costs the client nothing per waiting operation (httpx's pool queue, or
+        # a semaphore with hundreds of waiters, took most of a core from the server it measures).
+        due_now: asyncio.Queue[tuple[int, float] | None] = asyncio.Queue()
         async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=120) as client:
             begun = time.perf_counter()
 
-            async def one(number: int) -> None:
-                nonlocal failed
-                due = begun + number / rate
-                await asyncio.sleep(max(0.0, due - time.perf_counter()))
-                try:
-                    async with connections:
-                        await operation(client, number)
-                except httpx.HTTPError:
-                    failed += 1
-                    return
-                latencies.append((time.perf_counter() - due) * 1000)
+            async def hand_over() -> None:
+                for number in range(operations):
+                    due = begun + number / rate
+                    await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                    due_now.put_nowait((number, due))
+                for _ in range(OPEN_LOOP_CONNECTIONS):
+                    due_now.put_nowait(None)  # no more: each sender stops
 
-            await asyncio.gather(*(one(number) for number in range(operations)))
+            async def send() -> None:
+                nonlocal failed
+                while (job := await due_now.get()) is not None:
+                    number, due = job
+                    try:
+                        await operation(client, number)
+                    except httpx.HTTPError:
+                        failed += 1
+                        continue
+                    latencies.append((time.perf_counter() - due) * 1000)
+
+            await asyncio.gather(hand_over(), *(send() for _ in range(OPEN_LOOP_CONNECTIONS)))
             return time.perf_counter() - begun, latencies, failed
 
     return asyncio.run(run())
