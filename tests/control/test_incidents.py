@@ -4,7 +4,7 @@ lifecycle and optimistic concurrency."""
 from __future__ import annotations
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from bluelamp.control import rules, services
 from bluelamp.control.models import Incident, IncidentLogEntry, ThriveAssessment
@@ -55,6 +55,27 @@ def test_the_database_refuses_a_repeated_cad_number(handler: User) -> None:
                     created_at=incident.created_at, opening_category="crime.other")  # fmt: skip
     with pytest.raises(IntegrityError), transaction.atomic():
         copy.save()
+
+
+def test_an_incident_is_numbered_in_the_transaction_that_makes_it(handler: User) -> None:
+    incident = new_incident(handler)  # numbered last, after its log (control.services._make_incidents)
+    assert Incident.objects.filter(pk=incident.pk, cad_number__isnull=True).count() == 0
+    if connection.vendor != "postgresql":
+        return
+    _check_numbered_now()  # what the commit checks: nothing left unnumbered
+    with pytest.raises(DatabaseError, match="without a CAD number"), transaction.atomic():
+        _unnumber_then_check(incident)
+
+
+def _check_numbered_now() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS control_incident_numbered IMMEDIATE")
+
+
+def _unnumber_then_check(incident: Incident) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE control_incident SET cad_number = NULL WHERE id = %s", [incident.pk])
+    _check_numbered_now()
 
 
 # Grading ----------------------------------------------------------------------------------

@@ -116,7 +116,10 @@ class Incident(Location):
 
     force = models.ForeignKey("core.Force", on_delete=models.PROTECT, related_name="+")
     cad_day = models.DateField(help_text="The day (Europe/London) the CAD number belongs to.")
-    cad_number = models.PositiveIntegerField()
+    # Given last in the transaction that makes the incident, so that concurrent calls queue for
+    # the day's counter only while they commit (control.services._make_incidents); never NULL
+    # once committed (on PostgreSQL a deferred constraint trigger refuses it, migration 0008).
+    cad_number = models.PositiveIntegerField(null=True)
     created_at = models.DateTimeField(db_index=True)
     description = models.TextField(blank=True)
     opening_category = models.CharField(max_length=60)

@@ -402,8 +402,7 @@ def _make_incidents(makings: list[Making], *, audited_with: Sequence[AuditEntry]
     transactions queue for it only while they commit."""
     now = timezone.now()
     incidents = [_incident_from(making, now) for making in makings]  # checked before any write
-    _number(incidents, cad_day(now))
-    Incident.objects.bulk_create(incidents)
+    Incident.objects.bulk_create(incidents)  # numbered below, as late as it can be
     contacts = [making.taken.contact for making in makings]
     for contact, incident in zip(contacts, incidents, strict=True):
         contact.outcome, contact.incident, contact.closed_at = Contact.Outcome.INCIDENT, incident, now
@@ -413,7 +412,10 @@ def _make_incidents(makings: list[Making], *, audited_with: Sequence[AuditEntry]
     )
     for incident, entry in zip(incidents, entries, strict=True):
         incident.log_length, incident.last_log_hash = 1, entry.entry_hash
-    update_rows(incidents, ["log_length", "last_log_hash"])
+    # The CAD counter stays locked from here until the commit, so everything that does not need
+    # the number (the rows above) is written first; what follows names it (events, POLE's title).
+    _number(incidents, cad_day(now))
+    update_rows(incidents, ["cad_number", "log_length", "last_log_hash"])
     for incident, contact, entry in zip(incidents, contacts, entries, strict=True):
         known_related(incident, contacts=[contact], assessments=[], log=[entry])  # all it has: shown without a query
     emit_all(
