@@ -110,8 +110,8 @@ def test_announce_reaches_local_screens_once_and_sends_to_the_bridge() -> None:
     sent: list[dict[str, Any]] = []
 
     class Recording(bridge.MemoryBridge):
-        def send(self, notice: dict[str, Any]) -> None:
-            sent.append(notice)
+        def send(self, *notices: dict[str, Any]) -> None:
+            sent.extend(notices)
 
     previous = live.use_bridge(Recording())
     screen = live.broadcaster.subscribe(41)
@@ -146,6 +146,9 @@ def _crosses(kind: str) -> None:
         assert heard_one.next(timeout=0.5) is None  # its own notice is not delivered twice
         other.send({"topic": "control.resync", "force_id": 4})
         assert heard_one.next() == {"topic": "control.resync", "force_id": 4}
+        several = [live.Notice("control.incident.created", 4, incident_id=n).as_dict() for n in (1, 2, 3)]
+        one.send(*several)  # sent together, heard one by one, in order
+        assert [heard_other.next() for _ in several] == several
     finally:
         one.close()
         other.close()

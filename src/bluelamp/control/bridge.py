@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 ORIGIN = uuid.uuid4().hex  # this process
 CHANNEL_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 POSTGRES_PAYLOAD_LIMIT = 7900  # NOTIFY refuses payloads of 8000 bytes or more
+NOTIFY_EACH = "SELECT pg_notify(%s, payload) FROM unnest(%s::text[]) AS payload"
 RECONNECT_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 Deliver = Callable[[dict[str, Any]], None]
@@ -47,7 +48,7 @@ Reconnected = Callable[[], None]
 class Bridge(Protocol):
     kind: str
 
-    def send(self, notice: dict[str, Any]) -> None: ...
+    def send(self, *notices: dict[str, Any]) -> None: ...
 
     def listen(self, deliver: Deliver, reconnected: Reconnected) -> None: ...
 
@@ -78,7 +79,7 @@ class MemoryBridge:
 
     kind = "memory"
 
-    def send(self, notice: dict[str, Any]) -> None:
+    def send(self, *notices: dict[str, Any]) -> None:
         return None
 
     def listen(self, deliver: Deliver, reconnected: Reconnected) -> None:
@@ -156,12 +157,16 @@ class RedisBridge(_Listening):
         self._redis = redis
         self._client = redis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
 
-    def send(self, notice: dict[str, Any]) -> None:
+    def send(self, *notices: dict[str, Any]) -> None:
+        """One PUBLISH each, sent together (one round trip)."""
         try:
-            self._client.publish(self.channel, encode(notice, self.origin))
+            with self._client.pipeline(transaction=False) as pipeline:
+                for notice in notices:
+                    pipeline.publish(self.channel, encode(notice, self.origin))
+                pipeline.execute()
         except self._redis.RedisError:
             # The local screens already have it; the other workers will resync when Redis is back.
-            log.warning("live bridge (redis): could not publish a notice", exc_info=True)
+            log.warning("live bridge (redis): could not publish %d notices", len(notices), exc_info=True)
 
     def _listen_once(self, deliver: Deliver, on_subscribed: Callable[[], None]) -> None:
         pubsub = self._client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
@@ -200,15 +205,23 @@ class PostgresBridge(_Listening):
                 kwargs[name] = found[key]
         return kwargs
 
-    def send(self, notice: dict[str, Any]) -> None:
-        payload = encode(notice, self.origin)
-        if len(payload.encode()) > POSTGRES_PAYLOAD_LIMIT:
-            log.warning("live bridge (postgres): a notice of %d bytes is too long for NOTIFY", len(payload))
+    def send(self, *notices: dict[str, Any]) -> None:
+        """One NOTIFY each, in one statement: after the change committed each statement is a
+        transaction of its own, and a transaction that notifies queues for PostgreSQL's one
+        notification queue and flushes its commit to disk."""
+        payloads = []
+        for notice in notices:
+            payload = encode(notice, self.origin)
+            if len(payload.encode()) > POSTGRES_PAYLOAD_LIMIT:
+                log.warning("live bridge (postgres): a notice of %d bytes is too long for NOTIFY", len(payload))
+            else:
+                payloads.append(payload)
+        if not payloads:
             return
         try:
             with connections[self.alias].cursor() as cursor:
-                cursor.execute("SELECT pg_notify(%s, %s)", [self.channel, payload])
-        except Exception:  # the local screens already have it
+                cursor.execute(NOTIFY_EACH, [self.channel, payloads])
+        except Exception:  # the local screens already have them
             log.warning("live bridge (postgres): could not notify", exc_info=True)
 
     def _listen_once(self, deliver: Deliver, on_subscribed: Callable[[], None]) -> None:

@@ -259,11 +259,11 @@ def listen() -> None:
     bridge_module.wait_until_listening(found, timeout=2.0)
 
 
-def announce(notice: Notice) -> int:
-    """Send a notice to this worker's screens at once and to every other worker's through the
-    bridge. Returns how many local screens got it."""
-    delivered = broadcaster.publish(notice)
-    bridge().send(notice.as_dict())
+def announce(*notices: Notice) -> int:
+    """Send notices to this worker's screens at once and to every other worker's through the
+    bridge (together: one round trip). Returns how many local screens got them."""
+    delivered = sum(broadcaster.publish(notice) for notice in notices)
+    bridge().send(*(notice.as_dict() for notice in notices))
     return delivered
 
 
@@ -287,12 +287,7 @@ def _on_events(sender: type[OutboxEvent], events: list[OutboxEvent], **kwargs: A
     notices = [notice for notice in map(notice_for, events) if notice is not None]
     if notices:
         # Only a committed change is announced; a rolled-back one never reaches a screen.
-        transaction.on_commit(lambda: _announce_all(notices), robust=True)
-
-
-def _announce_all(notices: list[Notice]) -> None:
-    for notice in notices:
-        announce(notice)
+        transaction.on_commit(lambda: announce(*notices), robust=True)
 
 
 def announce_positions(force_id: int, positions: Any) -> None:
@@ -307,8 +302,12 @@ def announce_positions(force_id: int, positions: Any) -> None:
         )
         for p in positions
     ]
-    for start in range(0, len(rows), POSITIONS_PER_NOTICE):
-        announce(Notice(POSITIONS, force_id, positions=tuple(rows[start : start + POSITIONS_PER_NOTICE])))
+    announce(
+        *(
+            Notice(POSITIONS, force_id, positions=tuple(rows[start : start + POSITIONS_PER_NOTICE]))
+            for start in range(0, len(rows), POSITIONS_PER_NOTICE)
+        )
+    )
 
 
 def _on_positions_moved(sender: Any, force_id: int, positions: Any, **kwargs: Any) -> None:
