@@ -412,12 +412,10 @@ def _http_items(count: int, seed: int, start: dt.datetime, offset_s: int) -> lis
 async def _post_all(
     base: str, token: str, bodies: list[list[dict[str, Any]]], concurrency: int
 ) -> tuple[float, list[float]]:
-    import httpx
+    from benchmarks.http_incidents import client_session, send
 
     latencies: list[float] = []
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=120) as client:
+    async with client_session(base, token, concurrency, timeout_s=120) as client:
         queue: asyncio.Queue[list[dict[str, Any]]] = asyncio.Queue()
         for body in bodies:
             queue.put_nowait(body)
@@ -426,9 +424,8 @@ async def _post_all(
             while not queue.empty():
                 body = queue.get_nowait()
                 began = time.perf_counter()
-                response = await client.post("/api/v1/dispatch/positions", json={"items": body})
-                response.raise_for_status()
-                assert not response.json()["rejected"], response.json()["rejected"][:3]
+                answer = await send(client, "POST", "/api/v1/dispatch/positions", {"items": body})
+                assert not answer["rejected"], answer["rejected"][:3]
                 latencies.append((time.perf_counter() - began) * 1000)
 
         began = time.perf_counter()
