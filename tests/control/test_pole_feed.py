@@ -7,12 +7,13 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from django.test import Client
 
 from bluelamp.control import services
 from bluelamp.control.models import Incident
 from bluelamp.core.errors import NotFound
-from bluelamp.core.models import User
-from bluelamp.pole import feed, selectors
+from bluelamp.core.models import Force, User
+from bluelamp.pole import feed, selectors, sources
 from bluelamp.pole import services as pole_services
 from bluelamp.pole.models import Event, Location
 from tests.control.conftest import TRAFALGAR_SQUARE, new_incident
@@ -24,12 +25,14 @@ def test_an_incident_becomes_a_pole_event_at_its_place_in_the_same_transaction(h
     incident = new_incident(handler)
     event = Event.objects.get(source_system="control", source_id=str(incident.pk))
     assert (event.kind, event.open, event.force_id) == ("incident", True, incident.force_id)
-    assert event.title.startswith(incident.reference)
+    assert event.title == "Crime: Violence against the person"  # what happened, from the NSIR category
     assert event.location is not None
     assert (round(event.location.lat, 5), round(event.location.lon, 5)) == TRAFALGAR_SQUARE
 
     history = selectors.history_at_point(actor=handler, lat=TRAFALGAR_SQUARE[0], lon=TRAFALGAR_SQUARE[1])
     assert [found.event.pk for found in history.previous] == [event.pk]
+    # Fed before it was numbered, it is shown by its CAD reference, which POLE asks the control room for.
+    assert [found.event.reference for found in history.previous] == [incident.reference]
 
     services.transition_incident(
         actor=dispatcher,
@@ -85,3 +88,30 @@ def test_a_failing_feed_never_undoes_the_incident(
     monkeypatch.undo()
     feed.feed_incident(force_id=incident.force_id, incident_id=incident.pk)  # fed again, later: safe
     assert Event.objects.filter(source_system="control", source_id=str(incident.pk)).count() == 1
+
+
+def test_pole_names_control_events_by_cad_reference_within_the_events_own_force(
+    handler: User, city: Force, django_assert_num_queries: Any
+) -> None:
+    incident = new_incident(handler)
+    fed = Event.objects.get(source_system="control", source_id=str(incident.pk))
+    # An event another force's control room fed under the same id names that force's incident, not this one.
+    elsewhere = Event(force=city, source_system="control", source_id=str(incident.pk))
+    migrated = Event(force=incident.force, source_system="control", source_id="CAD 101/14AUG25")  # an old system's
+    unknown = Event(force=incident.force, source_system="niche", source_id="N-77")  # a system nobody registered
+    with django_assert_num_queries(2):  # one per system and force asked
+        sources.name_events([fed, elsewhere, migrated, unknown])
+    assert [e.reference for e in (fed, elsewhere, migrated, unknown)] == [
+        incident.reference,
+        str(incident.pk),
+        "CAD 101/14AUG25",
+        "N-77",
+    ]
+
+
+def test_the_history_page_shows_a_fed_incident_by_its_cad_reference(handler: User, client: Client) -> None:
+    incident = new_incident(handler)
+    client.force_login(handler)
+    page = client.get("/pole/history/", {"lat": TRAFALGAR_SQUARE[0], "lon": TRAFALGAR_SQUARE[1]})
+    assert page.status_code == 200
+    assert f'Crime: Violence against the person <span class="govuk-body-s">({incident.reference})</span>' in page.text

@@ -361,14 +361,27 @@ def allocate_cad_numbers(*, force: Force, day: dt.date, count: int = 1) -> range
     the caller's transaction ends, so concurrent incidents queue for their numbers."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("allocate_cad_numbers must run inside the transaction that uses the numbers")
-    counter = CadCounter.objects.select_for_update().filter(force=force, day=day).first()
-    if counter is None:  # the day's first incident: make the row (or find it made), then lock it
+    last = _advance_cad_counter(force, day, count)
+    if last is None:  # the day's first incident: make the row (or find it made), then take from it
         CadCounter.objects.get_or_create(force=force, day=day)
-        counter = CadCounter.objects.select_for_update().get(force=force, day=day)
-    first = counter.last_number + 1
-    counter.last_number += count
-    counter.save(update_fields=["last_number"])
-    return range(first, first + count)
+        last = _advance_cad_counter(force, day, count)
+        assert last is not None
+    return range(last - count + 1, last + 1)
+
+
+def _advance_cad_counter(force: Force, day: dt.date, count: int) -> int | None:
+    """Move the day's counter on by ``count`` and return its new last number (None if the day has
+    no counter yet), in one statement: the row is locked from then until the transaction ends."""
+    connection = transaction.get_connection()
+    table = connection.ops.quote_name(CadCounter._meta.db_table)  # the model's own name; values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_number = last_number + %s WHERE force_id = %s AND day = %s "  # noqa: S608
+            "RETURNING last_number",
+            [count, force.pk, connection.ops.adapt_datefield_value(day)],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
 
 
 @transaction.atomic
@@ -410,28 +423,26 @@ def _make_incidents(makings: list[Making], *, audited_with: Sequence[AuditEntry]
     entries = IncidentLogEntry.objects.bulk_create(
         [_first_log_entry(making, incident) for making, incident in zip(makings, incidents, strict=True)]
     )
-    for incident, entry in zip(incidents, entries, strict=True):
-        incident.log_length, incident.last_log_hash = 1, entry.entry_hash
-    # The CAD counter stays locked from here until the commit, so everything that does not need
-    # the number (the rows above) is written first; what follows names it (events, POLE's title).
-    _number(incidents, cad_day(now))
-    update_rows(incidents, ["cad_number", "log_length", "last_log_hash"])
     for incident, contact, entry in zip(incidents, contacts, entries, strict=True):
+        incident.log_length, incident.last_log_hash = 1, entry.entry_hash
         known_related(incident, contacts=[contact], assessments=[], log=[entry])  # all it has: shown without a query
-    emit_all(
+    emit_all(  # its receivers (the POLE feed, dispatch) do their work before the number is given
         [
             event(
                 "control.incident.created",
                 force=incident.force,
                 about=incident,
                 incident_id=incident.pk,
-                reference=incident.reference,
                 contact_id=contact.pk,
                 category=incident.opening_category,
             )
             for incident, contact in zip(incidents, contacts, strict=True)
         ]
     )
+    # The CAD counter stays locked from here until the commit, so nothing is left after it but
+    # the number itself and the audit trail (whose head is locked last, for the same reason).
+    _number(incidents, cad_day(now))
+    update_rows(incidents, ["cad_number", "log_length", "last_log_hash"])
     audit.append(
         [
             *audited_with,

@@ -349,7 +349,9 @@ def _tag(operation: Operation, incident: Incident) -> OperationIncident | None:
         operation,
         None,
         "incident_tagged",
-        f"{incident.reference} tagged: created inside the area",
+        # Named by what and where: the incident is tagged before it has its CAD number (the
+        # control room gives it last); its id is in the entry's data.
+        f"Incident tagged: {incident.opening_category} at {incident.address or 'a map point'}, created inside the area",
         incident_id=incident.pk,
     )
     emit(

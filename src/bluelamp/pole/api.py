@@ -42,6 +42,7 @@ class EventOut(Schema):
     kind: str
     source_system: str
     source_id: str
+    reference: str  # the owning system's name for it (a CAD reference), else source_id
     occurred_at: dt.datetime
     title: str
     status: str

@@ -13,7 +13,12 @@ It runs inside the control room's transaction, in a savepoint: the POLE copy exi
 the incident does (nothing to lose if the process stops after the commit, and no second
 transaction to wait for), and a failure here never undoes a call handler's work: it is rolled
 back to the savepoint and logged, and feeding the incident again (``feed_incident``) is safe,
-because every step is idempotent."""
+because every step is idempotent.
+
+A new incident is fed before it has its CAD number (the control room gives the number last, so
+that the day's counter is locked only while the transaction commits). The event is therefore
+keyed and titled without it (the incident's id; what happened), and POLE shows the CAD reference
+by asking the control room for it when it shows the event (``_cad_references``)."""
 
 from __future__ import annotations
 
@@ -30,7 +35,7 @@ from bluelamp.core.access import ClientActor
 from bluelamp.core.errors import DomainError
 from bluelamp.core.events import about, emitted
 from bluelamp.core.models import OutboxEvent
-from bluelamp.pole import catalogue, services
+from bluelamp.pole import catalogue, services, sources
 from bluelamp.pole.models import Location
 
 logger = logging.getLogger(__name__)
@@ -46,6 +51,16 @@ PERMISSIONS = frozenset(
         "pole.add_link",
     }
 )
+
+
+def _cad_references(force_id: int, source_ids: list[str]) -> dict[str, str]:
+    """The CAD references of the force's incidents with these ids (POLE's ``source_id``)."""
+    ids = [int(source_id) for source_id in source_ids if source_id.isdecimal()]
+    numbered = Incident.objects.filter(force_id=force_id, pk__in=ids, cad_number__isnull=False)
+    return {str(incident.pk): incident.reference for incident in numbered.only("cad_day", "cad_number")}
+
+
+sources.register(SOURCE_SYSTEM, _cad_references)
 
 
 def feed_actor(force_id: int) -> ClientActor:
@@ -117,7 +132,7 @@ def _event(incident: Incident, location: Location | None) -> services.EventIn:
         source_system=SOURCE_SYSTEM,
         source_id=str(incident.pk),
         occurred_at=incident.created_at,
-        title=f"{incident.reference}: {category.name if category else incident.opening_category}",
+        title=category.name if category else incident.opening_category,
         status=incident.get_status_display(),
         location=location,
         open=incident.status != incident.Status.CLOSED,

@@ -123,6 +123,9 @@ class Event(models.Model):
     location = models.ForeignKey(Location, on_delete=models.PROTECT, null=True, blank=True, related_name="events")
     open = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The owning system's name for it (a CAD reference), set for display by
+    # bluelamp.pole.sources.name_events; never stored.
+    reference: str = ""
 
     class Meta:
         default_permissions = NO_DELETE

@@ -21,7 +21,7 @@ from bluelamp.core.access import Actor, get_scoped, scoped
 from bluelamp.core.errors import InvalidInput, NotFound
 from bluelamp.core.geography import check_lat_lon
 from bluelamp.core.models import with_related
-from bluelamp.pole import catalogue, nearby
+from bluelamp.pole import catalogue, nearby, sources
 from bluelamp.pole.models import Event, Link, Location, Object, Person, WarningMarker
 from bluelamp.pole.months import add_months
 from bluelamp.pole.services import PERSON
@@ -221,6 +221,7 @@ def history_at_point(
     links = list(Link.objects.filter(event__in=[found.event for found in previous]).select_related("object"))
     open_nearby = _within(events.filter(open=True, occurred_at__lte=at), lat=lat, lon=lon, radius_m=open_radius_m)
     open_nearby.sort(key=lambda found: found.distance_m)
+    sources.name_events(found.event for found in [*previous, *open_nearby])
     return History(
         lat=lat,
         lon=lon,
@@ -291,6 +292,7 @@ def consult_person(
     )
     now = timezone.now()
     links = list(person.links.select_related("event", "event__location").order_by("-event__occurred_at"))
+    sources.name_events(link.event for link in links)
     current = person.markers.filter(current_at(now)).order_by("marker_type")
     ended = person.markers.exclude(current_at(now)).order_by("-ended_at")
     return PersonRecord(person, links, [marker_line(m, now) for m in current], list(ended))
