@@ -124,3 +124,27 @@ def test_a_started_worker_spares_its_startup_heap_from_the_collector() -> None:
     assert _start_and_stop() == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert gc.get_freeze_count() > 10_000  # Django and everything imported so far
     assert gc.get_threshold() == GC_THRESHOLDS
+
+
+def test_a_worker_loads_its_views_and_api_before_freezing_its_startup_heap(run_bluelamp: Any) -> None:
+    """In a new process, as a worker starts: what the first request would otherwise import (the
+    URL configuration, every view, the API and its schemas) is loaded before the freeze, so the
+    collector does not walk it under load."""
+    check = (
+        "import asyncio, gc, sys\n"
+        "from bluelamp.asgi import application\n"
+        "assert 'bluelamp.control.api' not in sys.modules, 'imported before the worker started'\n"
+        "async def start():\n"
+        "    sent = []\n"
+        "    async def receive(): return {'type': 'lifespan.startup'}\n"
+        "    async def send(message): sent.append(message['type']); raise SystemExit(0 if sent else 1)\n"
+        "    await application({'type': 'lifespan', 'asgi': {'version': '3.0'}}, receive, send)\n"
+        "try:\n"
+        "    asyncio.run(start())\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('bluelamp.control.api' in sys.modules, 'bluelamp.pole.api' in sys.modules, gc.get_freeze_count() > 0)\n"
+    )
+    done = run_bluelamp("shell", "-c", check)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-3:] == ["True", "True", "True"]
