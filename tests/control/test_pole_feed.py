@@ -74,10 +74,11 @@ def test_an_incident_undone_leaves_no_pole_event(handler: User) -> None:
 def test_a_failing_feed_never_undoes_the_incident(
     handler: User, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken(**kwargs: Any) -> None:
+    def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("POLE store unavailable")
 
-    monkeypatch.setattr(pole_services, "record_events", broken)  # a fault injected into the real feed
+    # A fault injected into the real feed, after it has found or made the incident's place.
+    monkeypatch.setattr(pole_services, "_record_events", broken)
     incident = new_incident(handler)
     assert Incident.objects.filter(pk=incident.pk).exists()
     assert incident.log_length == 1

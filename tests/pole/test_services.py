@@ -271,3 +271,21 @@ def test_rows_another_writer_made_first_are_taken_as_theirs(handler: User, met: 
     )
     assert [(event.pk == theirs.pk, created) for event, created in pairs] == [(True, False), (False, True)]
     assert sorted(Event.objects.values_list("source_id", flat=True)) == ["7", "8"]
+
+
+def test_events_at_places_are_recorded_placed_and_linked_as_the_scene_in_one_step(handler: User, met: Force) -> None:
+    def given(source_id: str, place: services.PlaceIn | None) -> services.EventAtPlace:
+        return services.EventAtPlace(services.EventIn("incident", "control", source_id, AT, "Theft"), place)
+
+    whitehall = services.PlaceIn("1 Whitehall", *HERE)
+    batch = [given("1", whitehall), given("2", None), given("3", whitehall)]
+    events = services.record_events_at_places(actor=handler, force=met, events=batch)
+    assert [e.source_id for e in events] == ["1", "2", "3"]
+    assert events[0].location is not None
+    assert events[0].location == events[2].location  # one place, found once
+    assert events[1].location is None
+    assert sorted(Link.objects.filter(role="scene").values_list("event__source_id", flat=True)) == ["1", "3"]
+
+    again = services.record_events_at_places(actor=handler, force=met, events=batch)  # fed twice: nothing new
+    assert [e.pk for e in again] == [e.pk for e in events]
+    assert (Event.objects.count(), Location.objects.count(), Link.objects.count()) == (3, 1, 2)

@@ -25,7 +25,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import transaction
 from django.dispatch import receiver
 
 from bluelamp.control import rules
@@ -36,7 +35,6 @@ from bluelamp.core.errors import DomainError
 from bluelamp.core.events import about, emitted
 from bluelamp.core.models import OutboxEvent
 from bluelamp.pole import catalogue, services, sources
-from bluelamp.pole.models import Location
 
 logger = logging.getLogger(__name__)
 SOURCE_SYSTEM = "control"
@@ -81,7 +79,7 @@ def _on_events(sender: type[OutboxEvent], events: list[OutboxEvent], **kwargs: A
 
 def _feed_quietly(force_id: int, incidents: dict[int, Incident | None]) -> None:
     which = ", ".join(map(str, incidents))
-    try:  # feed_incidents is atomic: inside the caller's transaction, a savepoint rolled back on failure
+    try:  # the POLE service is atomic: inside the caller's transaction, a savepoint rolled back on failure
         feed_incidents(force_id=force_id, incidents=incidents)
     except DomainError as error:
         logger.warning("POLE feed: incidents %s not fed: %s", which, error.message)
@@ -95,37 +93,26 @@ def feed_incident(*, force_id: int, incident_id: int, incident: Incident | None 
     feed_incidents(force_id=force_id, incidents={incident_id: incident})
 
 
-@transaction.atomic
 def feed_incidents(*, force_id: int, incidents: dict[int, Incident | None]) -> None:
     """:func:`feed_incident` for many incidents of one force (id → the control room's copy, or
-    None to read it), each kind of POLE record written in one statement."""
+    None to read it), each kind of POLE record written in one statement, in one POLE service
+    call (its savepoint is what a failure is rolled back to)."""
     actor = feed_actor(force_id)
     held = [incident or control.incident(actor=actor, incident_id=pk) for pk, incident in incidents.items()]
-    force = held[0].force
-    placed = [
-        (incident, lat, lon)
-        for incident in held
-        if (lat := incident.lat) is not None and (lon := incident.lon) is not None
-    ]
-    found = services.find_or_create_locations(actor=actor, force=force, places=[_place(*each) for each in placed])
-    locations = {incident.pk: location for (incident, _, _), location in zip(placed, found, strict=True)}
-    events = services.record_events(
-        actor=actor, force=force, events=[_event(incident, locations.get(incident.pk)) for incident in held]
+    services.record_events_at_places(
+        actor=actor,
+        force=held[0].force,
+        events=[services.EventAtPlace(_event(incident), _place(incident)) for incident in held],
     )
-    scenes = [
-        services.LinkIn(event, "scene", location=locations[incident.pk])
-        for incident, event in zip(held, events, strict=True)
-        if incident.pk in locations
-    ]
-    if scenes:
-        services.link_all(actor=actor, links=scenes)
 
 
-def _place(incident: Incident, lat: float, lon: float) -> services.PlaceIn:
+def _place(incident: Incident) -> services.PlaceIn | None:
+    if (lat := incident.lat) is None or (lon := incident.lon) is None:
+        return None
     return services.PlaceIn(incident.address or f"{lat:.5f}, {lon:.5f}", lat, lon)
 
 
-def _event(incident: Incident, location: Location | None) -> services.EventIn:
+def _event(incident: Incident) -> services.EventIn:
     category = rules.nsir_categories().get(incident.opening_category)
     return services.EventIn(
         kind=catalogue.INCIDENT,
@@ -134,6 +121,5 @@ def _event(incident: Incident, location: Location | None) -> services.EventIn:
         occurred_at=incident.created_at,
         title=category.name if category else incident.opening_category,
         status=incident.get_status_display(),
-        location=location,
         open=incident.status != incident.Status.CLOSED,
     )
