@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from bluelamp.core import listening
 from bluelamp.core.health import platform_findings
 
 
@@ -36,17 +37,34 @@ class Command(BaseCommand):
         if warning := several_workers_warning(1 if reload else workers):
             self.stderr.write(warning)
         self.stdout.write(f"bluelamp ({settings.BLUELAMP_ENV}) serving at http://{host}:{port}/  — Ctrl-C stops it")
-        uvicorn.run(
-            "bluelamp.asgi:application",
-            host=host,
-            port=port,
-            workers=workers if not reload else 1,
-            reload=reload,
-            lifespan="on",  # each worker builds its area index before taking requests
-            log_level="warning",
-            log_config=None,  # keep Django's logging configuration
-            proxy_headers=production,
-        )
+        served: dict[str, Any] = {
+            "host": host,
+            "port": port,
+            "lifespan": "on",  # each worker loads its views and area index before taking requests
+            "log_level": "warning",
+            "log_config": None,  # keep Django's logging configuration
+            "proxy_headers": production,
+        }
+        if workers > 1 and not reload:
+            _serve_with_a_socket_per_worker(uvicorn.Config("bluelamp.asgi:application", workers=workers, **served))
+        else:
+            uvicorn.run("bluelamp.asgi:application", reload=reload, **served)
+
+
+def _serve_with_a_socket_per_worker(config: Any) -> None:
+    """uvicorn's supervisor (it restarts a worker that dies and stops them all on a signal), with
+    a listening socket per worker on the same port, so that connections are spread across the
+    workers (bluelamp.core.listening)."""
+    from uvicorn.supervisors import Multiprocess
+
+    try:
+        listening.check_free(config.host, config.port)
+    except OSError as error:
+        raise CommandError(
+            f"Cannot listen on {config.host}:{config.port} ({error.strerror}): is bluelamp running already?"
+        ) from None
+    sockets = [listening.SocketPerWorker(config.host, config.port, config.backlog)]
+    Multiprocess(config, sockets=sockets).run()  # type: ignore[arg-type]  # a socket in each worker
 
 
 def several_workers_warning(workers: int) -> str:
