@@ -507,9 +507,9 @@ def record_events_at_places(*, actor: Actor, force: Force, events: Sequence[Even
     created (as :func:`find_or_create_locations`) and linked to the event as the ``scene`` (as
     :func:`link_all`): what a system that feeds POLE sends, such as the control room's incidents.
     One step, so inside a caller's transaction it takes one savepoint, not three."""
-    placed = [given for given in events if given.place is not None]
-    found = _find_or_create_locations(actor, force, [given.place for given in placed if given.place is not None])
-    location_of = {id(given): location for given, location in zip(placed, found, strict=True)}
+    placed = [(given, place) for given in events if (place := given.place) is not None]
+    found = _find_or_create_locations(actor, force, [place for _, place in placed])
+    location_of = {id(given): location for (given, _), location in zip(placed, found, strict=True)}
     recorded = _record_events(
         actor, force, [replace(given.event, location=location_of.get(id(given))) for given in events]
     )
