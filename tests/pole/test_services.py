@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 
 from bluelamp.core.errors import InvalidInput, NotFound, PermissionDenied
 from bluelamp.core.models import AuditEntry, Force, OutboxEvent, User
@@ -279,8 +280,13 @@ def test_events_at_places_are_recorded_placed_and_linked_as_the_scene_in_one_ste
 
     whitehall = services.PlaceIn("1 Whitehall", *HERE)
     batch = [given("1", whitehall), given("2", None), given("3", whitehall)]
-    events = services.record_events_at_places(actor=handler, force=met, events=batch)
+    with CaptureQueriesContext(connection) as statements:
+        events = services.record_events_at_places(actor=handler, force=met, events=batch)
     assert [e.source_id for e in events] == ["1", "2", "3"]
+    outbox_inserts = [s for s in statements.captured_queries if s["sql"].startswith('INSERT INTO "core_outboxevent"')]
+    assert len(outbox_inserts) == 1  # the place, the events and the links: their events written together
+    topics = list(OutboxEvent.objects.filter(topic__startswith="pole.").order_by("pk").values_list("topic", flat=True))
+    assert topics == ["pole.location.created", *["pole.event.recorded"] * 3, *["pole.link.created"] * 2]
     assert events[0].location is not None
     assert events[0].location == events[2].location  # one place, found once
     assert events[1].location is None

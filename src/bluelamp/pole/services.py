@@ -1,9 +1,10 @@
 """Writes to the POLE store. One function per change, keyword-only, each in one transaction:
 it checks the actor's permission and force, writes the audit entry where personal data is
 processed (DPA 2018 s.62: a new person is a collection; a link or marker on a person is an
-alteration of their record) and emits the event. Other systems feed POLE through these
-functions: the control room calls :func:`record_event` for each incident (idempotent on its
-own reference), then :func:`find_or_create_location`, :func:`find_or_create_person`,
+alteration of their record) and emits the event (a service of several steps emits its events
+together, in one statement). Other systems feed POLE through these functions: the control room
+sends its incidents, each at its place, to :func:`record_events_at_places` (idempotent on each
+incident's own reference); people and vehicles go through :func:`find_or_create_person`,
 :func:`find_or_create_vehicle` and :func:`link`."""
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from bluelamp.core.errors import InvalidInput, NotFound
 from bluelamp.core.events import emit, emit_all
 from bluelamp.core.events import event as new_event
 from bluelamp.core.geography import check_lat_lon
-from bluelamp.core.models import AuditEntry, Force, User
+from bluelamp.core.models import AuditEntry, Force, OutboxEvent, User
 from bluelamp.core.selectors import borough_at
 from bluelamp.pole import catalogue, nearby
 from bluelamp.pole.models import Event, Link, Location, Object, Person, WarningMarker
@@ -34,6 +35,7 @@ PERSON = "pole.person"  # the audit trail's record type for a person's record
 # disagree by a few metres).
 REUSE_WITHIN_M = 10.0
 M = TypeVar("M", bound=models.Model)
+R = TypeVar("R")
 
 
 def _own_force(actor: Actor, force_id: int) -> None:
@@ -52,6 +54,15 @@ def _known(code: str, choices: Callable[[], list[tuple[str, str]]], what: str) -
     if code not in codes:
         raise InvalidInput(f"{code!r} is not a {what}: use one of {', '.join(codes)}.")
     return code
+
+
+def _emitting_once(write: Callable[[list[OutboxEvent]], R]) -> R:
+    """What ``write(emitting)`` returns, once the events it put in ``emitting`` are emitted in one
+    statement: a service made of several steps writes one outbox row set, not one per step."""
+    emitting: list[OutboxEvent] = []
+    written = write(emitting)
+    emit_all(emitting)
+    return written
 
 
 def _create_or_existing(create: Callable[[], M], existing: Callable[[], M | None]) -> tuple[M, bool]:
@@ -143,10 +154,10 @@ class EventIn:
 def record_events(*, actor: Actor, force: Force, events: Sequence[EventIn]) -> list[Event]:
     """:func:`record_event` for many events of ``force`` at once: the stored copies are read in
     one query and the new events written in one statement."""
-    return _record_events(actor, force, events)
+    return _emitting_once(partial(_record_events, actor, force, events))
 
 
-def _record_events(actor: Actor, force: Force, events: Sequence[EventIn]) -> list[Event]:
+def _record_events(actor: Actor, force: Force, events: Sequence[EventIn], emitting: list[OutboxEvent]) -> list[Event]:
     _own_force(actor, force.pk)
     given = [event.checked(force) for event in events]
     stored = {
@@ -175,15 +186,11 @@ def _record_events(actor: Actor, force: Force, events: Sequence[EventIn]) -> lis
             fresh.discard(key)
             results.append(stored[key])
         else:
-            results.append(_update_event(actor=actor, event=stored[key], values=values))
-    emit_all(
-        [
-            new_event(
-                "pole.event.recorded", force=force, event_id=row.pk, source=f"{row.source_system}:{row.source_id}"
-            )
-            for row in made
-        ]
-    )
+            results.append(_update_event(actor, stored[key], values, emitting))
+    emitting += [
+        new_event("pole.event.recorded", force=force, event_id=row.pk, source=f"{row.source_system}:{row.source_id}")
+        for row in made
+    ]
     return results
 
 
@@ -226,7 +233,7 @@ def _inserted(row: M) -> M:
     return row
 
 
-def _update_event(*, actor: Actor, event: Event, values: dict[str, Any]) -> Event:
+def _update_event(actor: Actor, event: Event, values: dict[str, Any], emitting: list[OutboxEvent]) -> Event:
     changed = sorted(name for name in EVENT_FIELDS if getattr(event, name) != values[name])
     if not changed:
         return event
@@ -234,7 +241,7 @@ def _update_event(*, actor: Actor, event: Event, values: dict[str, Any]) -> Even
     for name in changed:
         setattr(event, name, values[name])
     event.save()
-    emit("pole.event.updated", force=event.force, event_id=event.pk, fields=changed)
+    emitting.append(new_event("pole.event.updated", force=event.force, event_id=event.pk, fields=changed))
     return event
 
 
@@ -278,10 +285,12 @@ def find_or_create_locations(*, actor: Actor, force: Force, places: Sequence[Pla
     """:func:`find_or_create_location` for many places of ``force`` at once: the locations near
     any of them are read in one query and the new ones written in one statement. Places that
     are the same place get the same location."""
-    return _find_or_create_locations(actor, force, places)
+    return _emitting_once(partial(_find_or_create_locations, actor, force, places))
 
 
-def _find_or_create_locations(actor: Actor, force: Force, places: Sequence[PlaceIn]) -> list[Location]:
+def _find_or_create_locations(
+    actor: Actor, force: Force, places: Sequence[PlaceIn], emitting: list[OutboxEvent]
+) -> list[Location]:
     _own_force(actor, force.pk)
     require(actor, "pole.add_location")
     for where in places:
@@ -296,7 +305,9 @@ def _find_or_create_locations(actor: Actor, force: Force, places: Sequence[Place
             new.append(found)
         results.append(found)
     Location.objects.bulk_create(new)
-    emit_all([new_event("pole.location.created", force=force, location_id=row.pk, h3_cell=row.h3_cell) for row in new])
+    emitting += [
+        new_event("pole.location.created", force=force, location_id=row.pk, h3_cell=row.h3_cell) for row in new
+    ]
     return results
 
 
@@ -462,10 +473,10 @@ def _link_key(link: Link) -> LinkKey:
 def link_all(*, actor: Actor, links: Sequence[LinkIn]) -> list[Link]:
     """:func:`link` for many links at once: the events' links are read in one query and the new
     ones written in one statement."""
-    return _link_all(actor, links)
+    return _emitting_once(partial(_link_all, actor, links))
 
 
-def _link_all(actor: Actor, links: Sequence[LinkIn]) -> list[Link]:
+def _link_all(actor: Actor, links: Sequence[LinkIn], emitting: list[OutboxEvent]) -> list[Link]:
     for given in links:
         _own_force(actor, given.event.force_id)
     require(actor, "pole.add_link")
@@ -481,12 +492,10 @@ def _link_all(actor: Actor, links: Sequence[LinkIn]) -> list[Link]:
             if row.person is not None
         ]
     )
-    emit_all(
-        [
-            new_event("pole.link.created", force=row.event.force, event_id=row.event_id, link_id=row.pk, role=row.role)
-            for row in made
-        ]
-    )
+    emitting += [
+        new_event("pole.link.created", force=row.event.force, event_id=row.event_id, link_id=row.pk, role=row.role)
+        for row in made
+    ]
     return [stored[_link_key(row)] for row in rows]
 
 
@@ -506,12 +515,19 @@ def record_events_at_places(*, actor: Actor, force: Force, events: Sequence[Even
     """Record events of ``force`` (as :func:`record_events`), each at its place, found or
     created (as :func:`find_or_create_locations`) and linked to the event as the ``scene`` (as
     :func:`link_all`): what a system that feeds POLE sends, such as the control room's incidents.
-    One step, so inside a caller's transaction it takes one savepoint, not three."""
+    One step, so inside a caller's transaction it takes one savepoint, not three, and its
+    events are written in one statement."""
+    return _emitting_once(partial(_record_events_at_places, actor, force, events))
+
+
+def _record_events_at_places(
+    actor: Actor, force: Force, events: Sequence[EventAtPlace], emitting: list[OutboxEvent]
+) -> list[Event]:
     placed = [(given, place) for given in events if (place := given.place) is not None]
-    found = _find_or_create_locations(actor, force, [place for _, place in placed])
+    found = _find_or_create_locations(actor, force, [place for _, place in placed], emitting)
     location_of = {id(given): location for (given, _), location in zip(placed, found, strict=True)}
     recorded = _record_events(
-        actor, force, [replace(given.event, location=location_of.get(id(given))) for given in events]
+        actor, force, [replace(given.event, location=location_of.get(id(given))) for given in events], emitting
     )
     scenes = [
         LinkIn(event, "scene", location=location_of[id(given)])
@@ -519,7 +535,7 @@ def record_events_at_places(*, actor: Actor, force: Force, events: Sequence[Even
         if id(given) in location_of
     ]
     if scenes:
-        _link_all(actor, scenes)
+        _link_all(actor, scenes, emitting)
     return recorded
 
 
