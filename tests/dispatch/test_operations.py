@@ -7,8 +7,11 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from bluelamp.control.models import Incident
 from bluelamp.core.errors import Conflict, InvalidInput, NotFound
 from bluelamp.core.models import Force, User
 from bluelamp.dispatch import selectors, services
@@ -52,8 +55,28 @@ def test_an_incident_inside_the_area_during_the_window_is_tagged(met: Force, sup
     assert [t.operation.name for t in tags] == ["Running here"]
     assert tags[0].automatic
     assert running.log.filter(kind="incident_tagged").count() == 1
-    outside = new_incident(handler, lat=51.55, lon=-0.10)
+    with CaptureQueriesContext(connection) as statements:
+        outside = new_incident(handler, lat=51.55, lon=-0.10)
     assert not OperationIncident.objects.filter(incident=outside).exists()
+    sql = [statement["sql"] for statement in statements.captured_queries]
+    read = next(i for i, text in enumerate(sql) if 'FROM "dispatch_operation"' in text)
+    assert not sql[read - 1].startswith("SAVEPOINT")  # nothing to tag: the read alone, no savepoint
+
+
+def test_a_failing_tag_never_undoes_the_incident(
+    met: Force, supervisor: User, handler: User, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    running = operation(supervisor, name="Running here")
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("operation log unavailable")
+
+    monkeypatch.setattr(services, "_log", broken)  # after the tag itself is written
+    incident = new_incident(handler)
+    assert Incident.objects.filter(pk=incident.pk, cad_number__isnull=False).exists()
+    assert not OperationIncident.objects.exists()  # the tag's writes were rolled back with it
+    assert not running.log.filter(kind="incident_tagged").exists()
+    assert f"could not tag incidents [{incident.pk}]" in caplog.text
 
 
 @pytest.mark.parametrize(

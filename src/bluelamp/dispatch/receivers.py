@@ -1,7 +1,9 @@
 """Dispatch listens to the outbox (events written in the same transaction as each change):
 
 * ``control.incident.created``: tag the incident to running operations whose area holds it, in
-  the same transaction (a failure is logged and never stops the incident being made);
+  the same transaction (a failure to tag is logged and never stops the incident being made: the
+  tag's writes have a savepoint of their own; the read before them, which finds no operation
+  for most calls, does not need one);
 * unit status, assignment and crew events: correct this process's index once the change
   commits;
 * operation changes: re-read which units are reserved."""
@@ -57,9 +59,11 @@ def _tag(events: list[OutboxEvent]) -> None:
     wanted = [pk for _, pk in pairs]
     held = {pk: incident for event, pk in pairs if (incident := about(event, Incident, pk)) is not None}
     try:
-        with transaction.atomic():  # a savepoint: a failure here leaves the incidents as they were
-            known = held | Incident.objects.in_bulk(set(wanted) - set(held))  # those not held are read
-            services.tag_incidents([known[pk] for pk in wanted if pk in known])
+        known = held | Incident.objects.in_bulk(set(wanted) - set(held))  # those not held are read
+        due = services.operations_holding([known[pk] for pk in wanted if pk in known])
+        if due:  # most calls fall in no operation: reading that needs no savepoint
+            with transaction.atomic():  # a savepoint: a failure here leaves the incidents as they were
+                services.tag_to_operations(due)
     except Exception:
         logger.exception("could not tag incidents %s to pre-planned operations", wanted)
 

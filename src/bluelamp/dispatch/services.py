@@ -301,8 +301,19 @@ def end_operation(*, actor: Actor, operation: Operation) -> Operation:
 
 def tag_incidents(incidents: list[Incident]) -> list[OperationIncident]:
     """Tag new incidents to every operation of their force whose area holds them, during whose
-    window they were created: one query for the operations of them all. Called by the outbox
-    receiver inside the incidents' transaction, with the incidents as it holds them."""
+    window they were created (see :func:`operations_holding`)."""
+    return tag_to_operations(operations_holding(incidents))
+
+
+def tag_to_operations(pairs: list[tuple[Operation, Incident]]) -> list[OperationIncident]:
+    """Tag each incident to its operation (pairs from :func:`operations_holding`); the new tags.
+    Called by the outbox receiver inside the incidents' transaction."""
+    return [tag for operation, incident in pairs if (tag := _tag(operation, incident)) is not None]
+
+
+def operations_holding(incidents: list[Incident]) -> list[tuple[Operation, Incident]]:
+    """Each operation of the incidents' force whose area holds one of them, during whose window
+    it was created, with that incident: one query for them all (a read; nothing is written)."""
     placed = [
         (incident, lat, lon)
         for incident in incidents
@@ -321,10 +332,10 @@ def tag_incidents(incidents: list[Incident]) -> list[OperationIncident]:
         max_lon__gte=min(lons),
     )
     return [
-        tag
+        (operation, incident)
         for operation in candidates
         for incident, lat, lon in placed
-        if _holds(operation, incident, lat, lon) and (tag := _tag(operation, incident)) is not None
+        if _holds(operation, incident, lat, lon)
     ]
 
 
