@@ -15,6 +15,7 @@ import statistics
 import sys
 import tempfile
 import time
+import timeit
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -176,6 +177,20 @@ def bench_many_small_areas(boroughs: list[tuple[str, Any]], points: Sequence[tup
     )
 
 
+def cpu_model() -> str:
+    """The processor's name as Linux gives it (/proc/cpuinfo), or "unknown processor"."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return "unknown processor"
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "unknown processor")
+
+
+def one_core_ms() -> float:
+    """Milliseconds for ``sum(range(10**6))``, the best of five: a figure of the machine alone."""
+    return min(timeit.repeat("sum(range(10**6))", number=1, repeat=5)) * 1000
+
+
 def report(results: list[Result], heading: str = "") -> str:
     """A table of results, under the report's title or, with ``heading``, under a section of its own."""
     title = (
@@ -184,7 +199,12 @@ def report(results: list[Result], heading: str = "") -> str:
         else [
             f"# bluelamp benchmarks — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
             "",
-            f"Machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}. Baselines run in the same process.",
+            f"Machine: {os.cpu_count()} CPUs ({cpu_model()}), Python {sys.version.split()[0]}. Baselines run in the"
+            " same process.",
+            "",
+            f"One core's speed: a fixed loop of Python (`sum(range(10**6))`) took {one_core_ms():.1f} ms, best of 5."
+            " Compare reports made on different machines by this line, and figures within a report by its"
+            " baselines.",
             "",
         ]
     )
