@@ -16,6 +16,11 @@ os.environ.setdefault("BLUELAMP_ENV", "test")
 from tests.browser.support import browser, page  # noqa: F401 - one browser for every test folder
 
 ROOT = Path(__file__).resolve().parents[1]
+# How long a command or a server may take before a test calls it hung. Generous on purpose: this
+# guards against a hang and measures nothing. Machines of the same kind here differ in speed by
+# three times and more; on the slowest, a fresh `bluelamp migrate` took over a minute while the
+# rest of the suite ran beside it.
+HANG_SECONDS = 600
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +71,9 @@ def run_bluelamp(tmp_path: Path) -> RunBluelamp:
     """Run the `bluelamp` command in a fresh process with a controlled environment, the way an
     operator would, and return what it printed."""
 
-    def run(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, env: dict[str, str] | None = None, timeout: float = HANG_SECONDS
+    ) -> subprocess.CompletedProcess[str]:
         environment = {
             key: value
             for key, value in os.environ.items()

@@ -30,9 +30,9 @@ from django.test import Client
 from bluelamp.control import bridge, live
 from bluelamp.core import tokens
 from bluelamp.core.models import Force, User
+from tests.conftest import HANG_SECONDS, ROOT
 
 REDIS_URL = os.environ.get("BLUELAMP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-ROOT = Path(__file__).resolve().parents[2]
 SCREENS = 4  # more open screens than the second server has pooled database connections
 
 
@@ -207,7 +207,7 @@ class Server:
         )
 
     def wait(self) -> None:
-        ends = time.monotonic() + 60
+        ends = time.monotonic() + HANG_SECONDS
         while time.monotonic() < ends:
             if self.process.poll() is not None:
                 raise AssertionError(f"uvicorn on port {self.port} stopped with {self.process.returncode}")
@@ -221,7 +221,7 @@ class Server:
     def stop(self) -> None:
         self.process.terminate()
         try:
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=HANG_SECONDS)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
@@ -312,19 +312,19 @@ def test_a_change_through_one_server_reaches_a_screen_on_another(
         received: queue.Queue[str] = queue.Queue()
         ready = threading.Event()
         threading.Thread(target=_stream, args=(reader.base, cookie, received, ready, stop), daemon=True).start()
-        assert ready.wait(30), "an SSE stream on the second server did not open"
+        assert ready.wait(HANG_SECONDS), "an SSE stream on the second server did not open"
         screens.append(received)
 
     answer = httpx.post(
         f"{writer.base}/api/v1/control/contacts",
         headers={"Authorization": f"Bearer {token}"},
         json={"channel": "101", "description": "Noise from a party", "address": "Trafalgar Square"},
-        timeout=30,
+        timeout=HANG_SECONDS,
     )
     assert answer.status_code == 201, answer.text
     contact_id = answer.json()["id"]
     for received in screens:
-        found = received.get(timeout=10)
+        found = received.get(timeout=HANG_SECONDS)
         assert f'"contact_id":{contact_id}' in found
         assert '"topic":"control.contact.received"' in found
     stop.set()

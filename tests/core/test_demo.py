@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tests.conftest import ROOT, RunBluelamp
+from tests.conftest import HANG_SECONDS, ROOT, RunBluelamp
 
 
 def _free_port() -> int:
@@ -30,7 +30,7 @@ def _get(url: str) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
-def _wait_until_serving(server: subprocess.Popen[str], url: str, seconds: float = 60) -> None:
+def _wait_until_serving(server: subprocess.Popen[str], url: str, seconds: float = HANG_SECONDS) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and server.poll() is None:
         try:
@@ -68,14 +68,14 @@ def test_demo_serves_the_platform_and_prints_the_sign_ins(tmp_path: Path) -> Non
         assert _units_reporting(tmp_path / "var" / "bluelamp.sqlite3") == 40  # the simulation's AVL feed
     finally:
         server.terminate()
-        output, _ = server.communicate(timeout=20)
+        output, _ = server.communicate(timeout=HANG_SECONDS)
     assert "Demo sign-ins" in output
     assert "admin" in output
     assert f"{base}/sign-in/" in output
     assert "Simulation running" in output
 
 
-def _units_reporting(database: Path, seconds: float = 30) -> int:
+def _units_reporting(database: Path, seconds: float = HANG_SECONDS) -> int:
     """How many units have sent a position, once every unit has or ``seconds`` have passed."""
     deadline, found = time.monotonic() + seconds, 0
     while time.monotonic() < deadline:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bluelamp.core import listening
-from tests.conftest import RunBluelamp
+from tests.conftest import HANG_SECONDS, RunBluelamp
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,7 +62,7 @@ def test_serve_with_two_workers_listens_twice_and_a_second_server_is_refused(
     command = [sys.executable, "-m", "bluelamp", "serve", "--port", str(port), "--workers", "2"]
     server = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + HANG_SECONDS
         while _listening_sockets(port) < 2 and time.monotonic() < deadline and server.poll() is None:
             time.sleep(0.2)
         assert _listening_sockets(port) == 2, "each of the two workers listens on a socket of its own"
@@ -72,4 +72,4 @@ def test_serve_with_two_workers_listens_twice_and_a_second_server_is_refused(
         assert "is bluelamp running already?" in second.stderr
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        server.wait(timeout=HANG_SECONDS)

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import ROOT, RunBluelamp
+from tests.conftest import HANG_SECONDS, ROOT, RunBluelamp
 
 REPORTS = 60
 
@@ -43,7 +43,7 @@ def test_killing_the_worker_mid_way_then_restarting_delivers_each_report_once(
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + HANG_SECONDS
         while count(database, contacts) < REPORTS // 4:
             assert worker.poll() is None, worker.stderr.read().decode()[-3000:] if worker.stderr else ""
             assert time.monotonic() < deadline, "the worker delivered nothing"
