@@ -1,17 +1,131 @@
-"""update_rows: each row's own values, only the fields named, one statement."""
+"""insert_rows: what bulk_create would save, in one statement per batch the database takes.
+update_rows: each row's own values, only the fields named, one statement."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from bluelamp.core.db.rows import update_rows
-from bluelamp.core.models import Force, User
+from bluelamp.control.models import Contact, Incident
+from bluelamp.core.db.rows import insert_rows, update_rows
+from bluelamp.core.models import AuditEntry, Force, OutboxEvent, User
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("london")]
+
+
+def _stored(row: object) -> dict[str, object]:
+    """A row's columns as the database holds them (read back through the ORM)."""
+    model = type(row)
+    saved = model._default_manager.get(pk=row.pk)  # type: ignore[attr-defined]
+    return {field.attname: getattr(saved, field.attname) for field in model._meta.concrete_fields}  # type: ignore[attr-defined]
+
+
+def test_rows_are_saved_as_bulk_create_saves_them() -> None:
+    """JSON, dates, an address in a GenericIPAddressField, auto_now_add, keys to other rows:
+    insert_rows and bulk_create store the same values, and both leave the rows marked saved."""
+    met = Force.objects.get(code="met")
+    when = dt.datetime(2026, 11, 26, 3, 0, tzinfo=dt.UTC)
+
+    def entries(first: int) -> list[AuditEntry]:
+        return [
+            AuditEntry(
+                at=when,
+                operation="collection",
+                actor_label="bench",
+                force_id=met.pk,
+                record_type="control.contact",
+                record_ids=[str(number), "x"],
+                ip_address="192.0.2.1" if number else None,
+                details={"channel": "999", "nested": {"n": number}},
+                previous_hash="0" * 64,
+                entry_hash=f"{first + number:064d}",  # unique
+            )
+            for number in range(3)
+        ]
+
+    with CaptureQueriesContext(connection) as statements:
+        ours = insert_rows(entries(0))
+    assert len(statements.captured_queries) == 1
+    theirs = AuditEntry.objects.bulk_create(entries(3))
+    for mine, django in zip(ours, theirs, strict=True):
+        assert mine.pk is not None
+        assert not mine._state.adding
+        assert mine._state.db == "default"
+        ignored = {"id": None, "entry_hash": None}
+        assert {**_stored(mine), **ignored} == {**_stored(django), **ignored}
+    assert [row.pk for row in ours] == sorted(row.pk for row in ours)  # each row got its own key, in order
+
+    before = timezone.now()
+    (event,) = insert_rows([OutboxEvent(topic="test.happened", force=met, payload={"a": [1, 2]})])
+    assert event.created_at >= before  # auto_now_add, as save() would set it
+    assert _stored(event)["created_at"] == event.created_at
+    assert _stored(event)["payload"] == {"a": [1, 2]}
+
+
+def test_a_key_is_copied_from_a_related_row_saved_after_it_was_assigned() -> None:
+    met = Force.objects.get(code="met")
+    incident = Incident(
+        force=met, cad_day=dt.date(2026, 11, 26), cad_number=1, created_at=timezone.now(), description="A fight"
+    )
+    contact = Contact(
+        force=met,
+        channel="999",
+        received_at=timezone.now(),
+        description="A fight",
+        incident=incident,
+        outcome="incident",
+    )
+    insert_rows([incident])  # saved after the contact was given it
+    insert_rows([contact])
+    assert Contact.objects.get(pk=contact.pk).incident_id == incident.pk
+
+
+def test_an_unsaved_related_row_or_a_saved_row_is_refused_and_nothing_is_written() -> None:
+    met = Force.objects.get(code="met")
+    incident = Incident(
+        force=met, cad_day=dt.date(2026, 11, 26), cad_number=1, created_at=timezone.now(), description="A fight"
+    )
+    with pytest.raises(ValueError, match="unsaved related object"):
+        insert_rows(
+            [
+                Contact(
+                    force=met,
+                    channel="999",
+                    received_at=timezone.now(),
+                    description="A fight",
+                    incident=incident,
+                    outcome="incident",
+                )
+            ]
+        )
+    with pytest.raises(ValueError, match="saved already"):
+        insert_rows([met])
+    assert not Contact.objects.exists()
+
+
+def test_more_rows_than_one_statement_takes_are_all_saved() -> None:
+    """SQLite takes at most 999 parameters a statement: 1,000 events of 5 columns need several."""
+    events = [OutboxEvent(topic="test.many", payload={"n": number}) for number in range(1000)]
+    insert_rows(events)
+    stored = dict(OutboxEvent.objects.filter(topic="test.many").values_list("pk", "payload"))
+    assert [stored[event.pk]["n"] for event in events] == list(range(1000))
+
+
+def test_a_model_whose_key_the_database_does_not_give_is_refused() -> None:
+    with pytest.raises(ValueError, match="automatic key"):
+        insert_rows([Session(session_key="k", session_data="", expire_date=timezone.now())])
+    assert not Session.objects.exists()
+
+
+def test_no_new_rows_is_no_statement() -> None:
+    with CaptureQueriesContext(connection) as statements:
+        assert insert_rows([]) == []
+    assert statements.captured_queries == []
 
 
 def test_each_row_gets_its_own_values_and_nothing_else_changes() -> None:

@@ -31,7 +31,7 @@ from bluelamp.control.models import (
 from bluelamp.core import audit, requestcontext
 from bluelamp.core import selectors as core_selectors
 from bluelamp.core.access import Actor, require
-from bluelamp.core.db.rows import update_rows
+from bluelamp.core.db.rows import insert_rows, update_rows
 from bluelamp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bluelamp.core.events import emit, emit_all, event
 from bluelamp.core.geography import h3_cell
@@ -216,7 +216,7 @@ class Taken:
 def _write_contacts(taken: list[Taken]) -> list[AuditEntry]:
     """Save new contacts (one INSERT however many) and emit their events. Returns their audit
     entries, prepared, for the caller to append with the rest of its transaction's."""
-    Contact.objects.bulk_create([each.contact for each in taken])
+    insert_rows([each.contact for each in taken])
     emit_all(
         [
             event(
@@ -415,12 +415,12 @@ def _make_incidents(makings: list[Making], *, audited_with: Sequence[AuditEntry]
     transactions queue for it only while they commit."""
     now = timezone.now()
     incidents = [_incident_from(making, now) for making in makings]  # checked before any write
-    Incident.objects.bulk_create(incidents)  # numbered below, as late as it can be
+    insert_rows(incidents)  # numbered below, as late as it can be
     contacts = [making.taken.contact for making in makings]
     for contact, incident in zip(contacts, incidents, strict=True):
         contact.outcome, contact.incident, contact.closed_at = Contact.Outcome.INCIDENT, incident, now
     update_rows(contacts, ["outcome", "incident", "closed_at"])
-    entries = IncidentLogEntry.objects.bulk_create(
+    entries = insert_rows(
         [_first_log_entry(making, incident) for making, incident in zip(makings, incidents, strict=True)]
     )
     for incident, contact, entry in zip(incidents, contacts, entries, strict=True):

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from django.db.models import Model
 from django.dispatch import Signal
 
+from bluelamp.core.db.rows import insert_rows
 from bluelamp.core.models import Force, OutboxEvent
 
 M = TypeVar("M", bound=Model)
@@ -39,7 +40,7 @@ def event(topic: str, *, force: Force | None = None, about: Model | None = None,
 def emit_all(events: list[OutboxEvent]) -> list[OutboxEvent]:
     """Write ``events`` (from :func:`event`) in one statement, then tell this process's receivers."""
     if events:
-        OutboxEvent.objects.bulk_create(events)
+        insert_rows(events)
         emitted.send(sender=OutboxEvent, events=events)
     return events
 

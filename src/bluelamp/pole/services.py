@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from bluelamp.core import audit
 from bluelamp.core.access import Actor, require
+from bluelamp.core.db.rows import insert_rows
 from bluelamp.core.errors import InvalidInput, NotFound
 from bluelamp.core.events import emit, emit_all
 from bluelamp.core.events import event as new_event
@@ -223,7 +224,7 @@ def _create_all(rows: list[M], existing: Callable[[M], M | None]) -> list[tuple[
         return []
     try:
         with transaction.atomic():
-            return [(row, True) for row in type(rows[0])._default_manager.bulk_create(rows)]
+            return [(row, True) for row in insert_rows(rows)]
     except IntegrityError:
         return [_create_or_existing(partial(_inserted, row), partial(existing, row)) for row in rows]
 
@@ -304,7 +305,7 @@ def _find_or_create_locations(
             found = _new_location(force, where)
             new.append(found)
         results.append(found)
-    Location.objects.bulk_create(new)
+    insert_rows(new)
     emitting += [
         new_event("pole.location.created", force=force, location_id=row.pk, h3_cell=row.h3_cell) for row in new
     ]
