@@ -285,6 +285,9 @@ def test_events_at_places_are_recorded_placed_and_linked_as_the_scene_in_one_ste
     assert [e.source_id for e in events] == ["1", "2", "3"]
     outbox_inserts = [s for s in statements.captured_queries if s["sql"].startswith('INSERT INTO "core_outboxevent"')]
     assert len(outbox_inserts) == 1  # the place, the events and the links: their events written together
+    assert not [
+        s for s in statements.captured_queries if 'FROM "pole_link"' in s["sql"]
+    ]  # new events: no links to read
     topics = list(OutboxEvent.objects.filter(topic__startswith="pole.").order_by("pk").values_list("topic", flat=True))
     assert topics == ["pole.location.created", *["pole.event.recorded"] * 3, *["pole.link.created"] * 2]
     assert events[0].location is not None
@@ -292,6 +295,8 @@ def test_events_at_places_are_recorded_placed_and_linked_as_the_scene_in_one_ste
     assert events[1].location is None
     assert sorted(Link.objects.filter(role="scene").values_list("event__source_id", flat=True)) == ["1", "3"]
 
-    again = services.record_events_at_places(actor=handler, force=met, events=batch)  # fed twice: nothing new
+    with CaptureQueriesContext(connection) as statements:
+        again = services.record_events_at_places(actor=handler, force=met, events=batch)  # fed twice: nothing new
+    assert [s for s in statements.captured_queries if 'FROM "pole_link"' in s["sql"]]  # stored events: links read
     assert [e.pk for e in again] == [e.pk for e in events]
     assert (Event.objects.count(), Location.objects.count(), Link.objects.count()) == (3, 1, 2)

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from bluelamp.core import requestcontext
 from bluelamp.core.access import Actor, scoped
-from bluelamp.core.db.rows import insert_rows
+from bluelamp.core.db.rows import insert_rows, update_rows
 from bluelamp.core.errors import InvalidInput
 from bluelamp.core.models import AuditChainHead, AuditEntry, Force, User, with_related
 
@@ -163,7 +163,7 @@ def append(entries: Sequence[AuditEntry]) -> list[AuditEntry]:
             new.entry_hash = previous = entry_hash(new)
         saved = insert_rows(entries)
         head.last_hash, head.last_entry_id = previous, saved[-1].pk
-        head.save(update_fields=["last_hash", "last_entry_id"])
+        update_rows([head], ["last_hash", "last_entry_id"])
     return saved
 
 

@@ -155,10 +155,13 @@ class EventIn:
 def record_events(*, actor: Actor, force: Force, events: Sequence[EventIn]) -> list[Event]:
     """:func:`record_event` for many events of ``force`` at once: the stored copies are read in
     one query and the new events written in one statement."""
-    return _emitting_once(partial(_record_events, actor, force, events))
+    return _emitting_once(partial(_record_events, actor, force, events))[0]
 
 
-def _record_events(actor: Actor, force: Force, events: Sequence[EventIn], emitting: list[OutboxEvent]) -> list[Event]:
+def _record_events(
+    actor: Actor, force: Force, events: Sequence[EventIn], emitting: list[OutboxEvent]
+) -> tuple[list[Event], list[Event]]:
+    """The events in the order given, and those of them made here."""
     _own_force(actor, force.pk)
     given = [event.checked(force) for event in events]
     stored = {
@@ -192,7 +195,7 @@ def _record_events(actor: Actor, force: Force, events: Sequence[EventIn], emitti
         new_event("pole.event.recorded", force=force, event_id=row.pk, source=f"{row.source_system}:{row.source_id}")
         for row in made
     ]
-    return results
+    return results, made
 
 
 def _event_key(event: Event) -> tuple[str, str]:
@@ -477,12 +480,16 @@ def link_all(*, actor: Actor, links: Sequence[LinkIn]) -> list[Link]:
     return _emitting_once(partial(_link_all, actor, links))
 
 
-def _link_all(actor: Actor, links: Sequence[LinkIn], emitting: list[OutboxEvent]) -> list[Link]:
+def _link_all(
+    actor: Actor, links: Sequence[LinkIn], emitting: list[OutboxEvent], *, new_events: Sequence[Event] = ()
+) -> list[Link]:
+    """``new_events``: events made in this transaction, which have no links yet to read."""
     for given in links:
         _own_force(actor, given.event.force_id)
     require(actor, "pole.add_link")
     rows = [given.row() for given in links]
-    stored = {_link_key(row): row for row in Link.objects.filter(event__in={row.event_id for row in rows})}
+    unread = {row.event_id for row in rows} - {event.pk for event in new_events}
+    stored = {_link_key(row): row for row in Link.objects.filter(event__in=unread)} if unread else {}
     made = _create_missing(rows, _link_key, stored, lambda row: Link.objects.filter(**_link_fields(row)).first())
     audit.append(
         [
@@ -527,7 +534,7 @@ def _record_events_at_places(
     placed = [(given, place) for given in events if (place := given.place) is not None]
     found = _find_or_create_locations(actor, force, [place for _, place in placed], emitting)
     location_of = {id(given): location for (given, _), location in zip(placed, found, strict=True)}
-    recorded = _record_events(
+    recorded, made = _record_events(
         actor, force, [replace(given.event, location=location_of.get(id(given))) for given in events], emitting
     )
     scenes = [
@@ -536,7 +543,7 @@ def _record_events_at_places(
         if id(given) in location_of
     ]
     if scenes:
-        _link_all(actor, scenes, emitting)
+        _link_all(actor, scenes, emitting, new_events=made)
     return recorded
 
 
