@@ -67,44 +67,29 @@ def test_rows_are_saved_as_bulk_create_saves_them() -> None:
     assert _stored(event)["payload"] == {"a": [1, 2]}
 
 
-def test_a_key_is_copied_from_a_related_row_saved_after_it_was_assigned() -> None:
-    met = Force.objects.get(code="met")
-    incident = Incident(
-        force=met, cad_day=dt.date(2026, 11, 26), cad_number=1, created_at=timezone.now(), description="A fight"
-    )
+def _incident_and_its_contact() -> tuple[Incident, Contact]:
+    """A new incident, and a new contact made into it (neither saved)."""
+    met, now = Force.objects.get(code="met"), timezone.now()
+    incident = Incident(force=met, cad_day=now.date(), cad_number=1, created_at=now, description="A fight")
     contact = Contact(
-        force=met,
-        channel="999",
-        received_at=timezone.now(),
-        description="A fight",
-        incident=incident,
-        outcome="incident",
+        force=met, channel="999", received_at=now, description="A fight", incident=incident, outcome="incident"
     )
+    return incident, contact
+
+
+def test_a_key_is_copied_from_a_related_row_saved_after_it_was_assigned() -> None:
+    incident, contact = _incident_and_its_contact()
     insert_rows([incident])  # saved after the contact was given it
     insert_rows([contact])
     assert Contact.objects.get(pk=contact.pk).incident_id == incident.pk
 
 
 def test_an_unsaved_related_row_or_a_saved_row_is_refused_and_nothing_is_written() -> None:
-    met = Force.objects.get(code="met")
-    incident = Incident(
-        force=met, cad_day=dt.date(2026, 11, 26), cad_number=1, created_at=timezone.now(), description="A fight"
-    )
+    _, contact = _incident_and_its_contact()
     with pytest.raises(ValueError, match="unsaved related object"):
-        insert_rows(
-            [
-                Contact(
-                    force=met,
-                    channel="999",
-                    received_at=timezone.now(),
-                    description="A fight",
-                    incident=incident,
-                    outcome="incident",
-                )
-            ]
-        )
+        insert_rows([contact])
     with pytest.raises(ValueError, match="saved already"):
-        insert_rows([met])
+        insert_rows([Force.objects.get(code="met")])
     assert not Contact.objects.exists()
 
 
