@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from bluelamp.control import integrity, services
 from bluelamp.control.models import Contact, Incident
 from bluelamp.core import audit
-from bluelamp.core.models import User
+from bluelamp.core.models import OutboxEvent, User
 from bluelamp.pole.models import Event
 from tests.control.conftest import TRAFALGAR_SQUARE
 
@@ -75,3 +76,16 @@ def test_calls_made_at_once_each_get_their_incident(handler: User) -> None:
     assert all(incident.log_length == 1 for incident in incidents)
     assert audit.verify_chain().intact
     assert Event.objects.filter(source_system="control").count() == REQUESTS - 1
+
+
+def test_a_batch_writes_its_contacts_and_incidents_events_in_one_statement(handler: User) -> None:
+    makings = [services.Making(services.Taken(handler, services._contact_from(handler, **_call(n)))) for n in range(3)]
+    with CaptureQueriesContext(connection) as statements:
+        made = services._write_calls(makings)
+    outbox_inserts = [s for s in statements.captured_queries if s["sql"].startswith('INSERT INTO "core_outboxevent"')]
+    assert len(outbox_inserts) == 2  # the control room's events, then the POLE feed's
+    control = OutboxEvent.objects.filter(topic__startswith="control.").order_by("pk")
+    assert [(event.topic, event.payload["contact_id"]) for event in control] == [
+        *(("control.contact.received", one.incident.contacts.get().pk) for one in made),
+        *(("control.incident.created", one.incident.contacts.get().pk) for one in made),
+    ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +35,7 @@ from bluelamp.core.errors import Conflict, InvalidInput, NotFound, PermissionDen
 from bluelamp.core.events import emit, emit_all, event
 from bluelamp.core.geography import h3_cell
 from bluelamp.core.groupcommit import GroupWriter
-from bluelamp.core.models import AuditEntry, Bcu, Borough, Force, User, known_related, with_related
+from bluelamp.core.models import AuditEntry, Bcu, Borough, Force, OutboxEvent, User, known_related, with_related
 
 CONTACT = "control.contact"  # audit record types
 INCIDENT = "control.incident"
@@ -154,7 +153,9 @@ def receive_contact(
         # A savepoint only when a repeated delivery can collide (the constraint is on the source
         # reference): it costs a round trip to the database each way.
         with transaction.atomic(savepoint=bool(contact.source_reference)):
-            audit.append(_write_contacts([Taken(actor, contact)]))
+            written = _write_contacts([Taken(actor, contact)])
+            emit_all(written.events)
+            audit.append(written.audit)
     except IntegrityError:
         again = _delivered_before(contact.force, channel, contact.source_reference)  # a simultaneous delivery won
         if again is None:
@@ -213,12 +214,20 @@ class Taken:
     context: requestcontext.RequestContext = field(default_factory=requestcontext.current)
 
 
-def _write_contacts(taken: list[Taken]) -> list[AuditEntry]:
-    """Save new contacts (one INSERT however many) and emit their events. Returns their audit
-    entries, prepared, for the caller to append with the rest of its transaction's."""
+@dataclass(frozen=True)
+class ContactsWritten:
+    """What saving contacts leaves the caller to do in the same transaction: emit their events
+    and append their audit entries, each with the rest of the transaction's."""
+
+    events: list[OutboxEvent]
+    audit: list[AuditEntry]
+
+
+def _write_contacts(taken: list[Taken]) -> ContactsWritten:
+    """Save new contacts (one INSERT however many); their events and audit entries, prepared."""
     insert_rows([each.contact for each in taken])
-    emit_all(
-        [
+    return ContactsWritten(
+        events=[
             event(
                 "control.contact.received",
                 force=each.contact.force,
@@ -226,9 +235,9 @@ def _write_contacts(taken: list[Taken]) -> list[AuditEntry]:
                 channel=each.contact.channel,
             )
             for each in taken
-        ]
+        ],
+        audit=[_contact_collection(each) for each in taken if _holds_personal_data(each.contact)],
     )
-    return [_contact_collection(each) for each in taken if _holds_personal_data(each.contact)]
 
 
 def _delivered_before(force: Force, channel: str, source_reference: str) -> Contact | None:
@@ -406,13 +415,14 @@ class Making:
     position: str = ""
 
 
-def _make_incidents(makings: list[Making], *, audited_with: Sequence[AuditEntry] = ()) -> list[Incident]:
+def _make_incidents(makings: list[Making], *, contacts_written: ContactsWritten | None = None) -> list[Incident]:
     """The incidents from their contacts, written together: the CAD counter is locked once per
     force, and each kind of row is one statement however many incidents there are.
 
-    ``audited_with``: audit entries of the same transaction (its contacts'), appended with the
-    incidents' own. The trail's head is locked once and last, so that on PostgreSQL concurrent
-    transactions queue for it only while they commit."""
+    ``contacts_written``: what writing the contacts in the same transaction left to do: their
+    events are emitted with the incidents' (one statement), and their audit entries appended
+    with the incidents' own. The trail's head is locked once and last, so that on PostgreSQL
+    concurrent transactions queue for it only while they commit."""
     now = timezone.now()
     incidents = [_incident_from(making, now) for making in makings]  # checked before any write
     insert_rows(incidents)  # numbered below, as late as it can be
@@ -428,15 +438,18 @@ def _make_incidents(makings: list[Making], *, audited_with: Sequence[AuditEntry]
         known_related(incident, contacts=[contact], assessments=[], log=[entry])  # all it has: shown without a query
     emit_all(  # its receivers (the POLE feed, dispatch) do their work before the number is given
         [
-            event(
-                "control.incident.created",
-                force=incident.force,
-                about=incident,
-                incident_id=incident.pk,
-                contact_id=contact.pk,
-                category=incident.opening_category,
-            )
-            for incident, contact in zip(incidents, contacts, strict=True)
+            *(contacts_written.events if contacts_written else ()),
+            *(
+                event(
+                    "control.incident.created",
+                    force=incident.force,
+                    about=incident,
+                    incident_id=incident.pk,
+                    contact_id=contact.pk,
+                    category=incident.opening_category,
+                )
+                for incident, contact in zip(incidents, contacts, strict=True)
+            ),
         ]
     )
     # The CAD counter stays locked from here until the commit, so nothing is left after it but
@@ -445,7 +458,7 @@ def _make_incidents(makings: list[Making], *, audited_with: Sequence[AuditEntry]
     update_rows(incidents, ["cad_number", "log_length", "last_log_hash"])
     audit.append(
         [
-            *audited_with,
+            *(contacts_written.audit if contacts_written else ()),
             *(
                 _incident_collection(making.taken, incident)
                 for making, incident in zip(makings, incidents, strict=True)
@@ -544,8 +557,8 @@ def _write_calls(makings: list[Making]) -> list[Made]:
     """Write calls (see :func:`create_incident_from_call`) in one transaction. A source reference
     delivered before, or twice in these calls, gives back the incident made the first time."""
     fresh = _first_deliveries(makings)
-    contacts_audit = _write_contacts([making.taken for making in fresh])
-    made = dict(zip(map(id, fresh), _make_incidents(fresh, audited_with=contacts_audit), strict=True))
+    contacts_written = _write_contacts([making.taken for making in fresh])
+    made = dict(zip(map(id, fresh), _make_incidents(fresh, contacts_written=contacts_written), strict=True))
     return [Made(made[id(making)], created=True) if id(making) in made else _repeat(making) for making in makings]
 
 
