@@ -274,6 +274,10 @@ def test_rows_another_writer_made_first_are_taken_as_theirs(handler: User, met: 
     assert sorted(Event.objects.values_list("source_id", flat=True)) == ["7", "8"]
 
 
+def _reads_of_links(statements: CaptureQueriesContext) -> list[str]:
+    return [s["sql"] for s in statements.captured_queries if 'FROM "pole_link"' in s["sql"]]
+
+
 def test_events_at_places_are_recorded_placed_and_linked_as_the_scene_in_one_step(handler: User, met: Force) -> None:
     def given(source_id: str, place: services.PlaceIn | None) -> services.EventAtPlace:
         return services.EventAtPlace(services.EventIn("incident", "control", source_id, AT, "Theft"), place)
@@ -285,9 +289,7 @@ def test_events_at_places_are_recorded_placed_and_linked_as_the_scene_in_one_ste
     assert [e.source_id for e in events] == ["1", "2", "3"]
     outbox_inserts = [s for s in statements.captured_queries if s["sql"].startswith('INSERT INTO "core_outboxevent"')]
     assert len(outbox_inserts) == 1  # the place, the events and the links: their events written together
-    assert not [
-        s for s in statements.captured_queries if 'FROM "pole_link"' in s["sql"]
-    ]  # new events: no links to read
+    assert not _reads_of_links(statements)  # new events: no links to read
     topics = list(OutboxEvent.objects.filter(topic__startswith="pole.").order_by("pk").values_list("topic", flat=True))
     assert topics == ["pole.location.created", *["pole.event.recorded"] * 3, *["pole.link.created"] * 2]
     assert events[0].location is not None
@@ -297,6 +299,6 @@ def test_events_at_places_are_recorded_placed_and_linked_as_the_scene_in_one_ste
 
     with CaptureQueriesContext(connection) as statements:
         again = services.record_events_at_places(actor=handler, force=met, events=batch)  # fed twice: nothing new
-    assert [s for s in statements.captured_queries if 'FROM "pole_link"' in s["sql"]]  # stored events: links read
+    assert _reads_of_links(statements)  # stored events: their links are read
     assert [e.pk for e in again] == [e.pk for e in events]
     assert (Event.objects.count(), Location.objects.count(), Link.objects.count()) == (3, 1, 2)

@@ -154,7 +154,7 @@ def receive_contact(
         # reference): it costs a round trip to the database each way.
         with transaction.atomic(savepoint=bool(contact.source_reference)):
             written = _write_contacts([Taken(actor, contact)])
-            emit_all(written.events)
+            emit_all(list(written.events))
             audit.append(written.audit)
     except IntegrityError:
         again = _delivered_before(contact.force, channel, contact.source_reference)  # a simultaneous delivery won
@@ -219,15 +219,15 @@ class ContactsWritten:
     """What saving contacts leaves the caller to do in the same transaction: emit their events
     and append their audit entries, each with the rest of the transaction's."""
 
-    events: list[OutboxEvent]
-    audit: list[AuditEntry]
+    events: tuple[OutboxEvent, ...] = ()
+    audit: tuple[AuditEntry, ...] = ()
 
 
 def _write_contacts(taken: list[Taken]) -> ContactsWritten:
     """Save new contacts (one INSERT however many); their events and audit entries, prepared."""
     insert_rows([each.contact for each in taken])
     return ContactsWritten(
-        events=[
+        events=tuple(
             event(
                 "control.contact.received",
                 force=each.contact.force,
@@ -235,8 +235,8 @@ def _write_contacts(taken: list[Taken]) -> ContactsWritten:
                 channel=each.contact.channel,
             )
             for each in taken
-        ],
-        audit=[_contact_collection(each) for each in taken if _holds_personal_data(each.contact)],
+        ),
+        audit=tuple(_contact_collection(each) for each in taken if _holds_personal_data(each.contact)),
     )
 
 
@@ -415,7 +415,7 @@ class Making:
     position: str = ""
 
 
-def _make_incidents(makings: list[Making], *, contacts_written: ContactsWritten | None = None) -> list[Incident]:
+def _make_incidents(makings: list[Making], *, contacts_written: ContactsWritten = ContactsWritten()) -> list[Incident]:
     """The incidents from their contacts, written together: the CAD counter is locked once per
     force, and each kind of row is one statement however many incidents there are.
 
@@ -438,7 +438,7 @@ def _make_incidents(makings: list[Making], *, contacts_written: ContactsWritten 
         known_related(incident, contacts=[contact], assessments=[], log=[entry])  # all it has: shown without a query
     emit_all(  # its receivers (the POLE feed, dispatch) do their work before the number is given
         [
-            *(contacts_written.events if contacts_written else ()),
+            *contacts_written.events,
             *(
                 event(
                     "control.incident.created",
@@ -458,7 +458,7 @@ def _make_incidents(makings: list[Making], *, contacts_written: ContactsWritten 
     update_rows(incidents, ["cad_number", "log_length", "last_log_hash"])
     audit.append(
         [
-            *(contacts_written.audit if contacts_written else ()),
+            *contacts_written.audit,
             *(
                 _incident_collection(making.taken, incident)
                 for making, incident in zip(makings, incidents, strict=True)
