@@ -1,18 +1,20 @@
 """insert_rows: what bulk_create would save, in one statement per batch the database takes.
-update_rows: each row's own values, only the fields named, one statement."""
+update_rows: each row's own values, only the fields named, one statement.
+select_rows: the rows the ORM would read, with the same values, in one statement."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.contrib.sessions.models import Session
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bluelamp.control.models import Contact, Incident
-from bluelamp.core.db.rows import insert_rows, update_rows
+from bluelamp.core.db.rows import insert_rows, placeholders, select_rows, update_rows
 from bluelamp.core.models import AuditEntry, Force, OutboxEvent, User
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("london")]
@@ -145,3 +147,70 @@ def test_a_field_without_a_column_of_its_own_is_refused() -> None:
     user = User.objects.create_user(username="u9", force=Force.objects.get(code="met"))
     with pytest.raises(ValueError, match="groups has no column"):
         update_rows([user], ["groups"])
+
+
+def _all_fields(rows: list[Any]) -> list[dict[str, object]]:
+    return [{field.attname: getattr(row, field.attname) for field in type(row)._meta.concrete_fields} for row in rows]
+
+
+def test_rows_are_read_as_the_orm_reads_them() -> None:
+    """JSON, aware dates, an address, a key to a user and a list of ids: select_rows gives the
+    instances the ORM gives, saved and bound to their database, and a date parameter is
+    compared as the ORM compares it."""
+    met = Force.objects.get(code="met")
+    user = User.objects.create_user(username="reader", password=None, force=met)
+    base = dt.datetime(2026, 11, 26, 3, 0, 0, 123456, tzinfo=dt.UTC)
+    insert_rows(
+        [
+            AuditEntry(
+                at=base + dt.timedelta(minutes=number),
+                operation="collection",
+                actor=user if number else None,
+                actor_label="reader",
+                force_id=met.pk,
+                record_type="control.contact",
+                record_ids=[str(number)],
+                ip_address="2001:db8::1" if number == 1 else None,
+                details={"n": number, "nested": [True, None]},
+                previous_hash="0" * 64,
+                entry_hash=f"{number:064d}",
+            )
+            for number in range(4)
+        ]
+    )
+    since = base + dt.timedelta(minutes=1)
+    with CaptureQueriesContext(connection) as statements:
+        ours = select_rows(AuditEntry, "at >= %s AND force_id = %s ORDER BY id DESC", [since, met.pk])
+    assert len(statements.captured_queries) == 1
+    theirs = list(AuditEntry.objects.filter(at__gte=since, force_id=met.pk).order_by("-id"))
+    assert len(ours) == 3
+    assert _all_fields(ours) == _all_fields(theirs)
+    assert ours[0].at.tzinfo is not None
+    assert ours[-1].ip_address == "2001:db8::1"
+    assert all(not row._state.adding and row._state.db == "default" for row in ours)
+    assert ours[0].actor == user  # a key to another row, followed as the ORM follows it
+
+    hashes = [f"{number:064d}" for number in (0, 3)]
+    picked = select_rows(AuditEntry, f"entry_hash IN ({placeholders(hashes)}) ORDER BY id", hashes)
+    assert [row.entry_hash for row in picked] == hashes
+    assert select_rows(AuditEntry, "entry_hash = %s", ["none"]) == []
+
+
+def test_a_lock_is_taken_only_inside_a_transaction() -> None:
+    met = Force.objects.get(code="met")
+    with transaction.atomic(), CaptureQueriesContext(connection) as statements:
+        (locked,) = select_rows(Force, "id = %s", [met.pk], lock=True)
+    assert locked == met
+    if connection.features.has_select_for_update:
+        assert statements.captured_queries[-1]["sql"].endswith("FOR UPDATE")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lock_outside_a_transaction_is_refused() -> None:
+    with pytest.raises(transaction.TransactionManagementError, match="inside a transaction"):
+        select_rows(Force, "code = %s", ["met"], lock=True)
+
+
+def test_an_empty_in_list_is_refused_with_what_to_do() -> None:
+    with pytest.raises(ValueError, match="leave the condition out"):
+        placeholders([])

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from bluelamp.core import requestcontext
 from bluelamp.core.access import Actor, scoped
-from bluelamp.core.db.rows import insert_rows, update_rows
+from bluelamp.core.db.rows import insert_rows, select_rows, update_rows
 from bluelamp.core.errors import InvalidInput
 from bluelamp.core.models import AuditChainHead, AuditEntry, Force, User, with_related
 
@@ -156,7 +156,7 @@ def append(entries: Sequence[AuditEntry]) -> list[AuditEntry]:
         return []
     # No savepoint: the entries are part of their caller's transaction, which stands or falls whole.
     with transaction.atomic(savepoint=False):
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
+        head = _locked_head()
         previous = head.last_hash
         for new in entries:
             new.previous_hash = previous
@@ -165,6 +165,15 @@ def append(entries: Sequence[AuditEntry]) -> list[AuditEntry]:
         head.last_hash, head.last_entry_id = previous, saved[-1].pk
         update_rows([head], ["last_hash", "last_entry_id"])
     return saved
+
+
+def _locked_head() -> AuditChainHead:
+    """The chain's head, locked until the transaction ends; made at the first entry ever."""
+    found = select_rows(AuditChainHead, "id = 1", lock=True)  # on every write's path: compiled once
+    if found:
+        return found[0]
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
+    return head
 
 
 @dataclass(frozen=True)

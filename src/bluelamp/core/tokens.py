@@ -18,6 +18,7 @@ from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
 from bluelamp.core.access import ClientActor, require
+from bluelamp.core.db.rows import select_rows
 from bluelamp.core.errors import InvalidInput, PermissionDenied
 from bluelamp.core.events import emit
 from bluelamp.core.models import ApiToken, Force, User
@@ -93,12 +94,11 @@ def authenticate_token(secret: str) -> ClientActor | None:
     """The client a token belongs to, or None if it is unknown, revoked or expired. Checked
     against the database on every request, so a revocation takes effect at once."""
     now = timezone.now()
-    try:  # get, not first: the hash is unique, and an ORDER BY costs every request its compiling
-        token = ApiToken.objects.only("pk", "name", "force_id", "secret_hash", "expires_at", "last_used_at").get(
-            secret_hash=_hash(secret), revoked_at__isnull=True
-        )
-    except ApiToken.DoesNotExist:
+    # Read on every request: a query compiled once (the hash is unique).
+    found = select_rows(ApiToken, "secret_hash = %s AND revoked_at IS NULL", [_hash(secret)])
+    if not found:
         return None
+    (token,) = found
     if token.expires_at is not None and token.expires_at <= now:
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:

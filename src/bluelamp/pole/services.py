@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from bluelamp.core import audit
 from bluelamp.core.access import Actor, require
-from bluelamp.core.db.rows import insert_rows
+from bluelamp.core.db.rows import insert_rows, placeholders, select_rows
 from bluelamp.core.errors import InvalidInput, NotFound
 from bluelamp.core.events import emit, emit_all
 from bluelamp.core.events import event as new_event
@@ -164,14 +164,7 @@ def _record_events(
     """The events in the order given, and those of them made here."""
     _own_force(actor, force.pk)
     given = [event.checked(force) for event in events]
-    stored = {
-        _event_key(event): event
-        for event in Event.objects.select_for_update().filter(
-            force=force,
-            source_system__in={system for (system, _), _ in given},
-            source_id__in={source_id for (_, source_id), _ in given},
-        )
-    }
+    stored = {_event_key(event): event for event in _stored_events(force, [key for key, _ in given])}
     if any(key not in stored for key, _ in given):
         require(actor, "pole.add_event")
     made = _create_missing(
@@ -196,6 +189,20 @@ def _record_events(
         for row in made
     ]
     return results, made
+
+
+def _stored_events(force: Force, keys: list[tuple[str, str]]) -> list[Event]:
+    """The force's events with any of these keys' systems and ids, locked: on every new
+    incident's path, so a query compiled once."""
+    if not keys:
+        return []
+    systems, source_ids = list({system for system, _ in keys}), list({source_id for _, source_id in keys})
+    return select_rows(
+        Event,
+        f"force_id = %s AND source_system IN ({placeholders(systems)}) AND source_id IN ({placeholders(source_ids)})",
+        [force.pk, *systems, *source_ids],
+        lock=True,
+    )
 
 
 def _event_key(event: Event) -> tuple[str, str]:
@@ -315,11 +322,15 @@ def _find_or_create_locations(
     return results
 
 
-def _near_any(force: Force, places: Sequence[PlaceIn]) -> models.QuerySet[Location]:
-    """The force's locations that could be one of ``places``: in their h3 cells, or with their UPRNs."""
-    cells = {cell for where in places for cell in nearby.cells_within(where.lat, where.lon, REUSE_WITHIN_M)}
-    uprns = {where.uprn for where in places if where.uprn is not None}
-    return Location.objects.filter(models.Q(h3_cell__in=cells) | models.Q(uprn__in=uprns), force=force).order_by("pk")
+def _near_any(force: Force, places: Sequence[PlaceIn]) -> list[Location]:
+    """The force's locations that could be one of ``places``, oldest first: in their h3 cells,
+    or with their UPRNs. On every new incident's path, so a query compiled once."""
+    cells = list({cell for where in places for cell in nearby.cells_within(where.lat, where.lon, REUSE_WITHIN_M)})
+    uprns = list({where.uprn for where in places if where.uprn is not None})
+    if not cells:
+        return []
+    where = f"h3_cell IN ({placeholders(cells)})" + (f" OR uprn IN ({placeholders(uprns)})" if uprns else "")
+    return select_rows(Location, f"force_id = %s AND ({where}) ORDER BY id", [force.pk, *cells, *uprns])
 
 
 def _same_location(candidates: list[Location], where: PlaceIn) -> Location | None:

@@ -1,4 +1,4 @@
-"""Writing many rows the cheap way, where the ORM's own way costs more to build than to run."""
+"""Reading and writing rows the cheap way, where the ORM's own way costs more to build than to run."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from django.db import connections, models, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
+from django.db.models.expressions import Col
 
 M = TypeVar("M", bound=Model)
 
@@ -139,3 +140,70 @@ def _concrete(model: type[Model], name: str) -> tuple[str, Field[object, object]
     if not isinstance(field, Field) or field.many_to_many or not field.column:
         raise ValueError(f"{model.__name__}.{name} has no column of its own to update.")
     return field.column, field
+
+
+def select_rows(model: type[M], where: str, params: Sequence[Any] = (), *, lock: bool = False) -> list[M]:
+    """The rows of ``model`` that meet ``where`` — SQL on its columns, ``%s`` for each of
+    ``params``, an ``ORDER BY`` after it if wanted — with every concrete field loaded, as the ORM
+    would give them (its converters, ``from_db``). ``lock``: ``SELECT … FOR UPDATE`` where the
+    database has it, inside a transaction only, as ``select_for_update``.
+
+    For the few reads on every request's path: compiling a ``QuerySet`` costs far more than
+    running it (docs/control.md), and here the column list and converters are worked out once
+    per model. Parameters are adapted as for ``raw()`` (dates and times as the database keeps
+    them); the columns and SQL are the caller's, so the names are written as the table has them."""
+    alias = router.db_for_write(model) if lock else router.db_for_read(model)
+    connection = connections[alias]
+    if lock and connection.get_autocommit():
+        raise transaction.TransactionManagementError("select_rows(lock=True) locks rows: call it inside a transaction.")
+    plan = _select_plan(model, alias)
+    sql = plan.select + where + (" FOR UPDATE" if lock and connection.features.has_select_for_update else "")
+    adapt = connection.ops.adapt_unknown_value
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [adapt(value) for value in params])
+        found = cursor.fetchall()
+    return [model.from_db(alias, plan.names, _converted(row, plan, connection)) for row in found]
+
+
+def placeholders(values: Sequence[Any] | set[Any] | frozenset[Any]) -> str:
+    """``%s, %s, …``, one for each of ``values``: for ``column IN (…)`` in :func:`select_rows`."""
+    if not values:
+        raise ValueError("IN () matches nothing and not every database takes it: leave the condition out.")
+    return ", ".join(["%s"] * len(values))
+
+
+@dataclass(frozen=True)
+class _SelectPlan:
+    select: str  # SELECT columns FROM table WHERE
+    names: tuple[str, ...]  # the attribute of each column, in order
+    converters: tuple[tuple[int, tuple[Any, ...], Col], ...]  # (column, its converters, its expression)
+
+
+@functools.cache
+def _select_plan(model: type[Model], alias: str) -> _SelectPlan:
+    meta = model._meta
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    fields = list(meta.concrete_fields)
+    columns = [field.get_col(meta.db_table) for field in fields]
+    converters = []
+    for index, column in enumerate(columns):
+        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if found:
+            converters.append((index, tuple(found), column))
+    names = ", ".join(quote(str(field.column)) for field in fields)
+    return _SelectPlan(
+        select=f"SELECT {names} FROM {quote(meta.db_table)} WHERE ",  # noqa: S608  names from the model
+        names=tuple(field.attname for field in fields),
+        converters=tuple(converters),
+    )
+
+
+def _converted(row: tuple[Any, ...], plan: _SelectPlan, connection: BaseDatabaseWrapper) -> list[Any]:
+    values = list(row)
+    for index, converters, column in plan.converters:
+        value = values[index]
+        for convert in converters:
+            value = convert(value, column, connection)
+        values[index] = value
+    return values
