@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from bluelamp.control import services
 from bluelamp.control.models import Incident
@@ -21,8 +22,14 @@ from tests.control.conftest import TRAFALGAR_SQUARE, new_incident
 pytestmark = pytest.mark.django_db
 
 
+def _reads_of_events(statements: CaptureQueriesContext) -> list[str]:
+    return [s["sql"] for s in statements.captured_queries if 'FROM "pole_event"' in s["sql"]]
+
+
 def test_an_incident_becomes_a_pole_event_at_its_place_in_the_same_transaction(handler: User, dispatcher: User) -> None:
-    incident = new_incident(handler)
+    with CaptureQueriesContext(connection) as statements:
+        incident = new_incident(handler)
+    assert not _reads_of_events(statements)  # made in this transaction: POLE cannot hold it yet
     event = Event.objects.get(source_system="control", source_id=str(incident.pk))
     assert (event.kind, event.open, event.force_id) == ("incident", True, incident.force_id)
     assert event.title == "Crime: Violence against the person"  # what happened, from the NSIR category
@@ -34,13 +41,15 @@ def test_an_incident_becomes_a_pole_event_at_its_place_in_the_same_transaction(h
     # Fed before it was numbered, it is shown by its CAD reference, which POLE asks the control room for.
     assert [found.event.reference for found in history.previous] == [incident.reference]
 
-    services.transition_incident(
-        actor=dispatcher,
-        incident=incident,
-        to="closed",
-        closing_category="crime.violence",
-        closing_result="Words of advice given",
-    )
+    with CaptureQueriesContext(connection) as statements:
+        services.transition_incident(
+            actor=dispatcher,
+            incident=incident,
+            to="closed",
+            closing_category="crime.violence",
+            closing_result="Words of advice given",
+        )
+    assert _reads_of_events(statements)  # an incident POLE holds: its event is read and brought up to date
     event.refresh_from_db()
     assert event.open is False
     assert Event.objects.filter(source_system="control").count() == 1  # brought up to date, not copied

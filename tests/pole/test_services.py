@@ -274,6 +274,25 @@ def test_rows_another_writer_made_first_are_taken_as_theirs(handler: User, met: 
     assert sorted(Event.objects.values_list("source_id", flat=True)) == ["7", "8"]
 
 
+def test_events_new_to_their_source_are_written_unread_and_without_a_savepoint(handler: User, met: Force) -> None:
+    """Events whose source records the caller made in its own transaction: POLE cannot hold
+    them and nobody else can record them, so nothing is read first and no savepoint is taken."""
+    whitehall = services.PlaceIn("1 Whitehall", *HERE)
+    batch = [
+        services.EventAtPlace(
+            services.EventIn("incident", "control", source_id, AT, "Theft", source_new=True), whitehall
+        )
+        for source_id in ("1", "2")
+    ]
+    with CaptureQueriesContext(connection) as statements:
+        events = services.record_events_at_places(actor=handler, force=met, events=batch)
+    sql = [s["sql"] for s in statements.captured_queries]
+    assert not [each for each in sql if 'FROM "pole_event"' in each]
+    assert len([each for each in sql if each.startswith("SAVEPOINT")]) == 1  # the service's own, nothing inside
+    assert [(e.source_id, e.location is not None) for e in events] == [("1", True), ("2", True)]
+    assert Link.objects.filter(role="scene").count() == 2
+
+
 def _reads_of_links(statements: CaptureQueriesContext) -> list[str]:
     return [s["sql"] for s in statements.captured_queries if 'FROM "pole_link"' in s["sql"]]
 
@@ -290,6 +309,8 @@ def test_events_at_places_are_recorded_placed_and_linked_as_the_scene_in_one_ste
     outbox_inserts = [s for s in statements.captured_queries if s["sql"].startswith('INSERT INTO "core_outboxevent"')]
     assert len(outbox_inserts) == 1  # the place, the events and the links: their events written together
     assert not _reads_of_links(statements)  # new events: no links to read
+    link_insert = next(i for i, s in enumerate(statements.captured_queries) if 'INSERT INTO "pole_link"' in s["sql"])
+    assert not statements.captured_queries[link_insert - 1]["sql"].startswith("SAVEPOINT")  # nobody else can make them
     topics = list(OutboxEvent.objects.filter(topic__startswith="pole.").order_by("pk").values_list("topic", flat=True))
     assert topics == ["pole.location.created", *["pole.event.recorded"] * 3, *["pole.link.created"] * 2]
     assert events[0].location is not None

@@ -68,19 +68,22 @@ def feed_actor(force_id: int) -> ClientActor:
 @receiver(emitted, sender=OutboxEvent, dispatch_uid="pole-feed-from-control")
 def _on_events(sender: type[OutboxEvent], events: list[OutboxEvent], **kwargs: Any) -> None:
     by_force: dict[int, dict[int, Incident | None]] = {}  # incidents in the order of their events, once each
+    created: set[int] = set()  # made in this transaction: POLE cannot hold them yet
     for event in events:
         incident_id = int(event.payload.get("incident_id") or 0) if event.topic in TOPICS else 0
         if incident_id and event.force_id is not None:
             fed = by_force.setdefault(event.force_id, {})
             fed[incident_id] = about(event, Incident, incident_id) or fed.get(incident_id)
+            if event.topic == "control.incident.created":
+                created.add(incident_id)
     for force_id, incidents in by_force.items():
-        _feed_quietly(force_id, incidents)
+        _feed_quietly(force_id, incidents, created)
 
 
-def _feed_quietly(force_id: int, incidents: dict[int, Incident | None]) -> None:
+def _feed_quietly(force_id: int, incidents: dict[int, Incident | None], created: set[int]) -> None:
     which = ", ".join(map(str, incidents))
     try:  # the POLE service is atomic: inside the caller's transaction, a savepoint rolled back on failure
-        feed_incidents(force_id=force_id, incidents=incidents)
+        feed_incidents(force_id=force_id, incidents=incidents, created=created)
     except DomainError as error:
         logger.warning("POLE feed: incidents %s not fed: %s", which, error.message)
     except Exception:
@@ -93,16 +96,19 @@ def feed_incident(*, force_id: int, incident_id: int, incident: Incident | None 
     feed_incidents(force_id=force_id, incidents={incident_id: incident})
 
 
-def feed_incidents(*, force_id: int, incidents: dict[int, Incident | None]) -> None:
+def feed_incidents(
+    *, force_id: int, incidents: dict[int, Incident | None], created: set[int] | frozenset[int] = frozenset()
+) -> None:
     """:func:`feed_incident` for many incidents of one force (id → the control room's copy, or
     None to read it), each kind of POLE record written in one statement, in one POLE service
-    call (its savepoint is what a failure is rolled back to)."""
+    call (its savepoint is what a failure is rolled back to). ``created``: the ids of those made
+    in the caller's transaction, which POLE cannot hold yet."""
     actor = feed_actor(force_id)
     held = [incident or control.incident(actor=actor, incident_id=pk) for pk, incident in incidents.items()]
     services.record_events_at_places(
         actor=actor,
         force=held[0].force,
-        events=[services.EventAtPlace(_event(incident), _place(incident)) for incident in held],
+        events=[services.EventAtPlace(_event(incident, incident.pk in created), _place(incident)) for incident in held],
     )
 
 
@@ -112,7 +118,7 @@ def _place(incident: Incident) -> services.PlaceIn | None:
     return services.PlaceIn(incident.address or f"{lat:.5f}, {lon:.5f}", lat, lon)
 
 
-def _event(incident: Incident) -> services.EventIn:
+def _event(incident: Incident, created: bool) -> services.EventIn:
     category = rules.nsir_categories().get(incident.opening_category)
     return services.EventIn(
         kind=catalogue.INCIDENT,
@@ -122,4 +128,5 @@ def _event(incident: Incident) -> services.EventIn:
         title=category.name if category else incident.opening_category,
         status=incident.get_status_display(),
         open=incident.status != incident.Status.CLOSED,
+        source_new=created,
     )

@@ -121,7 +121,9 @@ def record_event(
 
 @dataclass(frozen=True)
 class EventIn:
-    """An event as :func:`record_event` takes it."""
+    """An event as :func:`record_event` takes it. ``source_new``: the source's record was made in
+    the caller's transaction, so POLE cannot hold it yet and no other transaction can record it
+    (nothing is read for it first, and no savepoint guards its insert)."""
 
     kind: str
     source_system: str
@@ -131,6 +133,7 @@ class EventIn:
     status: str = ""
     location: Location | None = None
     open: bool = True
+    source_new: bool = False
 
     def checked(self, force: Force) -> tuple[tuple[str, str], dict[str, Any]]:
         """Its key (source system, reference) and its values, or InvalidInput."""
@@ -164,7 +167,8 @@ def _record_events(
     """The events in the order given, and those of them made here."""
     _own_force(actor, force.pk)
     given = [event.checked(force) for event in events]
-    stored = {_event_key(event): event for event in _stored_events(force, [key for key, _ in given])}
+    new = {key for (key, _), event in zip(given, events, strict=True) if event.source_new}
+    stored = {_event_key(event): event for event in _stored_events(force, [key for key, _ in given if key not in new])}
     if any(key not in stored for key, _ in given):
         require(actor, "pole.add_event")
     made = _create_missing(
@@ -175,6 +179,7 @@ def _record_events(
         _event_key,
         stored,
         lambda row: Event.objects.filter(force=force, source_system=row.source_system, source_id=row.source_id).first(),
+        contested=any(key not in new for key, _ in given),
     )
     fresh = {_event_key(row) for row in made}
     results = []
@@ -213,7 +218,12 @@ K = TypeVar("K")
 
 
 def _create_missing(
-    rows: list[M], key: Callable[[M], K], stored: dict[K, M], existing: Callable[[M], M | None]
+    rows: list[M],
+    key: Callable[[M], K],
+    stored: dict[K, M],
+    existing: Callable[[M], M | None],
+    *,
+    contested: bool = True,
 ) -> list[M]:
     """Insert the ``rows`` whose key is not in ``stored`` (the first of each key), add them to
     ``stored``, and return those made here (see :func:`_create_all`)."""
@@ -221,17 +231,22 @@ def _create_missing(
     for row in rows:
         if key(row) not in stored:
             missing.setdefault(key(row), row)
-    pairs = _create_all(list(missing.values()), existing)
+    pairs = _create_all(list(missing.values()), existing, contested=contested)
     stored |= {key(row): row for row, _ in pairs}
     return [row for row, created in pairs if created]
 
 
-def _create_all(rows: list[M], existing: Callable[[M], M | None]) -> list[tuple[M, bool]]:
+def _create_all(rows: list[M], existing: Callable[[M], M | None], *, contested: bool = True) -> list[tuple[M, bool]]:
     """Insert ``rows`` in one statement: each row, and True. If a concurrent writer made one of
     them first (a unique constraint fails), go one by one as :func:`_create_or_existing` does:
-    the other writer's row (found by ``existing``) and False for those."""
+    the other writer's row (found by ``existing``) and False for those.
+
+    ``contested=False``: no other transaction can write these rows (they hang from rows made in
+    this one, which nobody else can see yet), so no savepoint is taken to catch one that did."""
     if not rows:
         return []
+    if not contested:
+        return [(row, True) for row in insert_rows(rows)]
     try:
         with transaction.atomic():
             return [(row, True) for row in insert_rows(rows)]
@@ -501,7 +516,13 @@ def _link_all(
     rows = [given.row() for given in links]
     unread = {row.event_id for row in rows} - {event.pk for event in new_events}
     stored = {_link_key(row): row for row in Link.objects.filter(event__in=unread)} if unread else {}
-    made = _create_missing(rows, _link_key, stored, lambda row: Link.objects.filter(**_link_fields(row)).first())
+    made = _create_missing(
+        rows,
+        _link_key,
+        stored,
+        lambda row: Link.objects.filter(**_link_fields(row)).first(),
+        contested=bool(unread),  # links of events made in this transaction: nobody else can make them
+    )
     audit.append(
         [
             _person_entry(
