@@ -78,12 +78,17 @@ def test_calls_made_at_once_each_get_their_incident(handler: User) -> None:
     assert Event.objects.filter(source_system="control").count() == REQUESTS - 1
 
 
-def test_a_batch_writes_its_contacts_and_incidents_events_in_one_statement(handler: User) -> None:
+def test_a_batch_writes_its_contacts_closed_and_their_events_with_the_incidents_in_one_statement(handler: User) -> None:
     makings = [services.Making(services.Taken(handler, services._contact_from(handler, **_call(n)))) for n in range(3)]
     with CaptureQueriesContext(connection) as statements:
         made = services._write_calls(makings)
     outbox_inserts = [s for s in statements.captured_queries if s["sql"].startswith('INSERT INTO "core_outboxevent"')]
     assert len(outbox_inserts) == 2  # the control room's events, then the POLE feed's
+    # The contacts are inserted after their incidents, closed into them: no UPDATE follows.
+    assert not [s for s in statements.captured_queries if 'UPDATE "control_contact"' in s["sql"]]
+    for one in made:
+        contact = one.incident.contacts.get()
+        assert (contact.outcome, contact.closed_at) == ("incident", one.incident.created_at)
     control = OutboxEvent.objects.filter(topic__startswith="control.").order_by("pk")
     assert [(event.topic, event.payload["contact_id"]) for event in control] == [
         *(("control.contact.received", one.incident.contacts.get().pk) for one in made),

@@ -406,8 +406,8 @@ def create_incident_from_contact(
 
 @dataclass(frozen=True)
 class Making:
-    """An incident to make from ``taken.contact``, which the caller holds locked (or made in this
-    transaction). ``category`` and ``qualifiers``: the handler's, else the contact's."""
+    """An incident to make from ``taken.contact``, which the caller holds locked, or which is new
+    and saved with its incident. ``category`` and ``qualifiers``: the handler's, else the contact's."""
 
     taken: Taken
     category: str = ""
@@ -415,21 +415,24 @@ class Making:
     position: str = ""
 
 
-def _make_incidents(makings: list[Making], *, contacts_written: ContactsWritten = ContactsWritten()) -> list[Incident]:
+def _make_incidents(makings: list[Making]) -> list[Incident]:
     """The incidents from their contacts, written together: the CAD counter is locked once per
     force, and each kind of row is one statement however many incidents there are.
 
-    ``contacts_written``: what writing the contacts in the same transaction left to do: their
-    events are emitted with the incidents' (one statement), and their audit entries appended
-    with the incidents' own. The trail's head is locked once and last, so that on PostgreSQL
-    concurrent transactions queue for it only while they commit."""
+    New contacts (a call made an incident in one step) are saved after their incidents, closed
+    as they are inserted; their events are emitted with the incidents' (one statement), and
+    their audit entries appended with the incidents' own. The trail's head is locked once and
+    last, so that on PostgreSQL concurrent transactions queue for it only while they commit."""
     now = timezone.now()
     incidents = [_incident_from(making, now) for making in makings]  # checked before any write
     insert_rows(incidents)  # numbered below, as late as it can be
     contacts = [making.taken.contact for making in makings]
+    new = [making.taken for making in makings if making.taken.contact._state.adding]
+    held = [contact for contact in contacts if not contact._state.adding]
     for contact, incident in zip(contacts, incidents, strict=True):
         contact.outcome, contact.incident, contact.closed_at = Contact.Outcome.INCIDENT, incident, now
-    update_rows(contacts, ["outcome", "incident", "closed_at"])
+    contacts_written = _write_contacts(new)  # inserted closed: no UPDATE after
+    update_rows(held, ["outcome", "incident", "closed_at"])
     entries = insert_rows(
         [_first_log_entry(making, incident) for making, incident in zip(makings, incidents, strict=True)]
     )
@@ -557,8 +560,7 @@ def _write_calls(makings: list[Making]) -> list[Made]:
     """Write calls (see :func:`create_incident_from_call`) in one transaction. A source reference
     delivered before, or twice in these calls, gives back the incident made the first time."""
     fresh = _first_deliveries(makings)
-    contacts_written = _write_contacts([making.taken for making in fresh])
-    made = dict(zip(map(id, fresh), _make_incidents(fresh, contacts_written=contacts_written), strict=True))
+    made = dict(zip(map(id, fresh), _make_incidents(fresh), strict=True))
     return [Made(made[id(making)], created=True) if id(making) in made else _repeat(making) for making in makings]
 
 
