@@ -197,8 +197,8 @@ def _record_events(
 
 
 def _stored_events(force: Force, keys: list[tuple[str, str]]) -> list[Event]:
-    """The force's events with any of these keys' systems and ids, locked: on every new
-    incident's path, so a query compiled once."""
+    """The force's events with any of these keys' systems and ids, locked: on the feed's path
+    (every change of an incident's status), so a query compiled once."""
     if not keys:
         return []
     systems, source_ids = list({system for system, _ in keys}), list({source_id for _, source_id in keys})
