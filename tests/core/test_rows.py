@@ -20,11 +20,14 @@ from bluelamp.core.models import AuditEntry, Force, OutboxEvent, User
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("london")]
 
 
-def _stored(row: object) -> dict[str, object]:
+def _columns(row: Any) -> dict[str, object]:
+    """A row's columns as the instance holds them."""
+    return {field.attname: getattr(row, field.attname) for field in type(row)._meta.concrete_fields}
+
+
+def _stored(row: Any) -> dict[str, object]:
     """A row's columns as the database holds them (read back through the ORM)."""
-    model = type(row)
-    saved = model._default_manager.get(pk=row.pk)  # type: ignore[attr-defined]
-    return {field.attname: getattr(saved, field.attname) for field in model._meta.concrete_fields}  # type: ignore[attr-defined]
+    return _columns(type(row)._default_manager.get(pk=row.pk))
 
 
 def test_rows_are_saved_as_bulk_create_saves_them() -> None:
@@ -149,10 +152,6 @@ def test_a_field_without_a_column_of_its_own_is_refused() -> None:
         update_rows([user], ["groups"])
 
 
-def _all_fields(rows: list[Any]) -> list[dict[str, object]]:
-    return [{field.attname: getattr(row, field.attname) for field in type(row)._meta.concrete_fields} for row in rows]
-
-
 def test_rows_are_read_as_the_orm_reads_them() -> None:
     """JSON, aware dates, an address, a key to a user and a list of ids: select_rows gives the
     instances the ORM gives, saved and bound to their database, and a date parameter is
@@ -184,7 +183,7 @@ def test_rows_are_read_as_the_orm_reads_them() -> None:
     assert len(statements.captured_queries) == 1
     theirs = list(AuditEntry.objects.filter(at__gte=since, force_id=met.pk).order_by("-id"))
     assert len(ours) == 3
-    assert _all_fields(ours) == _all_fields(theirs)
+    assert list(map(_columns, ours)) == list(map(_columns, theirs))
     assert ours[0].at.tzinfo is not None
     assert ours[-1].ip_address == "2001:db8::1"
     assert all(not row._state.adding and row._state.db == "default" for row in ours)

@@ -23,6 +23,7 @@ by asking the control room for it when it shows the event (``_cad_references``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Set
 from typing import Any
 
 from django.dispatch import receiver
@@ -80,7 +81,7 @@ def _on_events(sender: type[OutboxEvent], events: list[OutboxEvent], **kwargs: A
         _feed_quietly(force_id, incidents, created)
 
 
-def _feed_quietly(force_id: int, incidents: dict[int, Incident | None], created: set[int]) -> None:
+def _feed_quietly(force_id: int, incidents: dict[int, Incident | None], created: Set[int]) -> None:
     which = ", ".join(map(str, incidents))
     try:  # the POLE service is atomic: inside the caller's transaction, a savepoint rolled back on failure
         feed_incidents(force_id=force_id, incidents=incidents, created=created)
@@ -96,9 +97,7 @@ def feed_incident(*, force_id: int, incident_id: int, incident: Incident | None 
     feed_incidents(force_id=force_id, incidents={incident_id: incident})
 
 
-def feed_incidents(
-    *, force_id: int, incidents: dict[int, Incident | None], created: set[int] | frozenset[int] = frozenset()
-) -> None:
+def feed_incidents(*, force_id: int, incidents: dict[int, Incident | None], created: Set[int] = frozenset()) -> None:
     """:func:`feed_incident` for many incidents of one force (id → the control room's copy, or
     None to read it), each kind of POLE record written in one statement, in one POLE service
     call (its savepoint is what a failure is rolled back to). ``created``: the ids of those made
