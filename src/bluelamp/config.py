@@ -69,6 +69,7 @@ def load(environ: Mapping[str, str] = os.environ) -> Config:
             environ.get("DATABASE_URL", ""),
             home,
             pool_size=_whole_number(environ, "BLUELAMP_DB_POOL_SIZE", default=20, low=2, high=200),
+            prepared_statements=_flag(environ, "BLUELAMP_DB_PREPARED_STATEMENTS", default=True),
         ),
         debug=_flag(environ, "BLUELAMP_DEBUG", default=not production),
         ssl_redirect=_flag(environ, "BLUELAMP_SSL_REDIRECT", default=production),
@@ -223,7 +224,7 @@ def _allowed_hosts(environ: Mapping[str, str], production: bool) -> list[str]:
     return list(DEFAULT_HOSTS)
 
 
-def _database(url: str, home: Path, *, pool_size: int = 20) -> dict[str, Any]:
+def _database(url: str, home: Path, *, pool_size: int = 20, prepared_statements: bool = True) -> dict[str, Any]:
     if not url.strip():
         url = f"sqlite:///{home / 'var' / 'bluelamp.sqlite3'}"
     shown = _redacted(url)
@@ -244,7 +245,13 @@ def _database(url: str, home: Path, *, pool_size: int = 20) -> dict[str, Any]:
     # A connection pool, not persistent connections: under ASGI each request may run on another
     # thread, and per-thread persistent connections pile up until PostgreSQL refuses more.
     parsed["CONN_MAX_AGE"] = 0
-    parsed.setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": pool_size, "timeout": 10}
+    options = parsed.setdefault("OPTIONS", {})
+    options["pool"] = {"min_size": 2, "max_size": pool_size, "timeout": 10}
+    # Django's backend, with a prepared cursor for the statements every request runs
+    # (bluelamp.core.db.postgresql); psycopg prepares those from their second run on, unless
+    # turned off for a pooler that cannot keep them (PgBouncer in transaction mode).
+    parsed["ENGINE"] = "bluelamp.core.db.postgresql"
+    options["prepare_threshold"] = 1 if prepared_statements else None
     return parsed
 
 

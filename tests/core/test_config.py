@@ -30,7 +30,7 @@ def test_development_secret_key_is_generated_once_and_kept_private(tmp_path: Pat
 
 def test_postgresql_url_is_parsed_with_persistent_connections(tmp_path: Path) -> None:
     config = load({"BLUELAMP_HOME": str(tmp_path), "DATABASE_URL": "postgresql://bl:pw@db.example:5433/bluelamp"})
-    assert config.database["ENGINE"] == "django.db.backends.postgresql"
+    assert config.database["ENGINE"] == "bluelamp.core.db.postgresql"
     assert (config.database["HOST"], config.database["PORT"], config.database["NAME"]) == (
         "db.example",
         5433,
@@ -38,6 +38,13 @@ def test_postgresql_url_is_parsed_with_persistent_connections(tmp_path: Path) ->
     )
     assert config.database["CONN_MAX_AGE"] == 0
     assert config.database["OPTIONS"]["pool"]["max_size"] == 20
+    assert config.database["OPTIONS"]["prepare_threshold"] == 1  # for the prepared cursor's statements only
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler_that_cannot_keep_them(tmp_path: Path) -> None:
+    environ = {"BLUELAMP_HOME": str(tmp_path), "DATABASE_URL": "postgresql://bl:pw@db.example:5433/bluelamp"}
+    config = load({**environ, "BLUELAMP_DB_PREPARED_STATEMENTS": "false"})
+    assert config.database["OPTIONS"]["prepare_threshold"] is None  # psycopg prepares nothing
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ from bluelamp.control.models import (
 from bluelamp.core import audit, requestcontext
 from bluelamp.core import selectors as core_selectors
 from bluelamp.core.access import Actor, require
-from bluelamp.core.db.rows import insert_rows, update_rows
+from bluelamp.core.db.rows import insert_rows, prepared_cursor, update_rows
 from bluelamp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bluelamp.core.events import emit, emit_all, event
 from bluelamp.core.geography import h3_cell
@@ -383,7 +383,7 @@ def _advance_cad_counter(force: Force, day: dt.date, count: int) -> int | None:
     no counter yet), in one statement: the row is locked from then until the transaction ends."""
     connection = transaction.get_connection()
     table = connection.ops.quote_name(CadCounter._meta.db_table)  # the model's own name; values are parameters
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(
             f"UPDATE {table} SET last_number = last_number + %s WHERE force_id = %s AND day = %s "  # noqa: S608
             "RETURNING last_number",

@@ -9,10 +9,14 @@ from typing import Any, TypeVar
 
 from django.db import connections, models, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Field, Model
 from django.db.models.expressions import Col
 
 M = TypeVar("M", bound=Model)
+# The most rows in one prepared INSERT: a group commit writes at most 50 (bluelamp.core.groupcommit),
+# and a larger load goes in statements of this many.
+MOST_ROWS_PREPARED = 100
 
 # Field types whose values, as a model holds them (str, int, float, bool or None), reach the
 # driver as they are: their get_db_prep_save would hand them back unchanged. Exact types, so
@@ -57,10 +61,13 @@ def insert_rows(rows: Sequence[M]) -> list[M]:
             raise ValueError(f"{model.__name__} {row.pk} is saved already: insert_rows takes new rows.")
         row._prepare_related_fields_for_save(operation_name="insert_rows")  # type: ignore[attr-defined]  # as bulk_create
     size = connection.ops.bulk_batch_size([field for field, _, _ in plan.fields], rows)
-    with transaction.atomic(using=alias, savepoint=False), connection.cursor() as cursor:
+    numbered = _takes_numbered_placeholders(connection)
+    if numbered:  # prepared statements: a few sizes, each kept (here, by psycopg, by PostgreSQL)
+        size = min(size, MOST_ROWS_PREPARED)
+    with transaction.atomic(using=alias, savepoint=False), prepared_cursor(connection, numbered=numbered) as cursor:
         for start in range(0, len(rows), size):
             batch = rows[start : start + size]
-            sql = plan.prefix + ", ".join([plan.row] * len(batch)) + plan.suffix
+            sql = _insert_statement(model, alias, len(batch), numbered)
             cursor.execute(sql, [value for row in batch for value in _values(row, plan, connection)])
             for row, (key,) in zip(batch, cursor.fetchall(), strict=True):
                 row.pk = key
@@ -75,7 +82,6 @@ class _InsertPlan:
     ``get_db_prep_save``."""
 
     prefix: str  # INSERT INTO table (columns) VALUES
-    row: str  # (%s, %s, …)
     suffix: str  # RETURNING key
     fields: tuple[tuple[Field[Any, Any], bool, bool], ...]
 
@@ -92,10 +98,27 @@ def _insert_plan(model: type[Model], alias: str) -> _InsertPlan:
     columns = ", ".join(quote(str(field.column)) for field in fields)
     return _InsertPlan(
         prefix=f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ",  # noqa: S608  names from the model
-        row=f"({', '.join(['%s'] * len(fields))})",
         suffix=f" RETURNING {quote(str(meta.pk.column))}",
         fields=tuple((field, type(field).pre_save is not Field.pre_save, _needs_preparing(field)) for field in fields),
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _insert_statement(model: type[Model], alias: str, count: int, numbered: bool) -> str:
+    """The INSERT of ``count`` rows of ``model``: ``(%s, …), (%s, …)`` or, ``numbered``,
+    ``($1, …), ($31, …)``. Kept for the counts written most."""
+    plan = _insert_plan(model, alias)
+    width = len(plan.fields)
+    if numbered:
+        rows = (", ".join(f"${row * width + column}" for column in range(1, width + 1)) for row in range(count))
+    else:
+        rows = (", ".join(["%s"] * width) for _ in range(count))
+    return plan.prefix + ", ".join(f"({row})" for row in rows) + plan.suffix
+
+
+def _takes_numbered_placeholders(connection: BaseDatabaseWrapper) -> bool:
+    """Whether the connection's prepared cursor takes ``$1, $2, …`` (bluelamp.core.db.postgresql)."""
+    return hasattr(connection, "prepared_cursor")
 
 
 def _needs_preparing(field: Field[Any, Any]) -> bool:
@@ -130,7 +153,7 @@ def update_rows(rows: Sequence[Model], fields: Sequence[str]) -> None:
         [field.get_db_prep_save(getattr(row, field.attname), connection) for _, field in columns] + [row.pk]
         for row in rows
     ]
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.executemany(sql, values)
 
 
@@ -159,10 +182,21 @@ def select_rows(model: type[M], where: str, params: Sequence[Any] = (), *, lock:
     plan = _select_plan(model, alias)
     sql = plan.select + where + (" FOR UPDATE" if lock and connection.features.has_select_for_update else "")
     adapt = connection.ops.adapt_unknown_value
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, [adapt(value) for value in params])
         found = cursor.fetchall()
     return [model.from_db(alias, plan.names, _converted(row, plan, connection)) for row in found]
+
+
+def prepared_cursor(connection: BaseDatabaseWrapper, *, numbered: bool = False) -> CursorWrapper:
+    """A cursor for statements run many times with other values: on PostgreSQL, one whose
+    statements are parsed and planned once per connection (bluelamp.core.db.postgresql), and
+    ``numbered``, written with ``$1, $2, …``; elsewhere the usual cursor (SQLite's driver keeps
+    compiled statements itself), which takes ``%s`` only."""
+    if not _takes_numbered_placeholders(connection):
+        return connection.cursor()
+    prepared: CursorWrapper = connection.prepared_cursor(numbered=numbered)  # type: ignore[attr-defined]  # ours
+    return prepared
 
 
 def placeholders(values: Sequence[Any] | set[Any] | frozenset[Any]) -> str:
