@@ -61,6 +61,16 @@ def test_statuses_are_seeded_once_and_forces_may_add_their_own(met: Force) -> No
     assert UnitStatus.objects.filter(force=met, code="CRT").exists()
 
 
+def test_a_forces_first_unit_seeds_its_statuses_and_later_units_leave_them_as_the_force_set_them(
+    supervisor: User, met: Force
+) -> None:
+    resources.create_unit(actor=supervisor, call_sign="MD1", unit_type="IRV")
+    assert UnitStatus.objects.filter(force=met).count() == len(rules.unit_status_specs())
+    UnitStatus.objects.filter(force=met, code="CUS").delete()  # the force does not use "in custody"
+    resources.create_unit(actor=supervisor, call_sign="MD2", unit_type="IRV")
+    assert not UnitStatus.objects.filter(force=met, code="CUS").exists()
+
+
 def test_a_new_unit_is_off_duty_with_its_history_started(supervisor: User) -> None:
     unit = resources.create_unit(actor=supervisor, call_sign=" md21 ", unit_type="ARV", equipment=["taser", " "])
     assert (unit.call_sign, unit.status.code, unit.status.base_type, unit.equipment) == (

@@ -14,6 +14,7 @@ from django.db.models import Count
 from bluelamp.control import integrity, selectors
 from bluelamp.control.models import Assignment, Contact, Incident, Resource
 from bluelamp.core import demo_setup
+from bluelamp.core.models import User
 from bluelamp.demo import history, scenario
 from bluelamp.demo.simulator import Settings, Simulator
 from bluelamp.dispatch.models import UnitPosition
@@ -50,6 +51,22 @@ def test_units_come_in_realistic_proportions_with_the_crews_their_type_needs() -
         if any(TODAY.isoformat() < part.rsplit(":", 1)[-1] < "2026-12-21" for part in row["skills"].split(";") if part)
     ]
     assert expiring, "some authorisations are about to expire, so the HR screens have something to show"
+
+
+@pytest.mark.django_db
+def test_every_demo_sign_in_takes_the_printed_password_and_a_second_run_restores_a_changed_one() -> None:
+    demo_setup.load_reference_data()
+    sign_ins = demo_setup.create_sign_ins()
+    users = {user.username: user for user in User.objects.filter(username__in=[name for name, _ in sign_ins])}
+    assert len(users) == len(sign_ins) > 10
+    assert all(user.check_password(demo_setup.DEMO_PASSWORD) for user in users.values())
+    dispatcher = users["met-dispatcher"]
+    dispatcher.set_password("changed in the demo")
+    dispatcher.save()
+    demo_setup.create_sign_ins()
+    dispatcher.refresh_from_db()
+    assert dispatcher.check_password(demo_setup.DEMO_PASSWORD)
+    assert not dispatcher.check_password("changed in the demo")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -140,7 +140,8 @@ def create_unit(
         raise NotFound("No such BCU in your force.")
     if Resource.objects.filter(force=force, call_sign=call_sign).exists():
         raise Conflict(f"Your force already has a unit {call_sign}.")
-    seed_unit_statuses(force=force)
+    if not UnitStatus.objects.filter(force=force).exists():  # the force's first unit: once, not per unit
+        seed_unit_statuses(force=force)
     now = timezone.now()
     status = _system_status(force.pk, BaseType.OFF_DUTY)
     unit = Resource.objects.create(

@@ -4,11 +4,14 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from bluelamp.core.db.migration_order import AFTER_WAGTAIL
+
 
 class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
+        *AFTER_WAGTAIL,  # see bluelamp.core.db.migration_order
         ("core", "0002_access_audit_events"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -4,9 +4,12 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from bluelamp.core.db.migration_order import AFTER_WAGTAIL
+
 
 class Migration(migrations.Migration):
     dependencies = [
+        *AFTER_WAGTAIL,  # see bluelamp.core.db.migration_order
         ("auth", "0012_alter_user_first_name_max_length"),
         ("core", "0001_initial"),
     ]

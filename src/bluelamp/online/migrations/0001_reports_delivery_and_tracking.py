@@ -3,11 +3,14 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from bluelamp.core.db.migration_order import AFTER_WAGTAIL
+
 
 class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
+        *AFTER_WAGTAIL,  # see bluelamp.core.db.migration_order
         ("core", "0004_boundary_deferred"),
     ]
 

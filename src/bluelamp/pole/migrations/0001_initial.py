@@ -6,12 +6,14 @@ from django.conf import settings
 from django.db import migrations, models
 
 import bluelamp.pole.catalogue
+from bluelamp.core.db.migration_order import AFTER_WAGTAIL
 
 
 class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
+        *AFTER_WAGTAIL,  # see bluelamp.core.db.migration_order
         ("core", "0003_audit_append_only"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
