@@ -2,10 +2,10 @@
 
 Two handlers share one process. Live streams (server-sent events) go to Django's ASGI handler,
 where each open stream waits on the event loop without holding a thread. Every other request
-goes to Django's WSGI handler on a fixed pool of threads (a2wsgi): Django's ASGI handler would
-start a new thread for each request (asgiref's ThreadSensitiveContext), and so open a new
-database connection for each; a fixed pool keeps both, which is most of the cost of a small
-request.
+goes to Django's WSGI handler on a fixed pool of threads (``core.wsgi_pool``, ADR 0009 and 0014):
+Django's ASGI handler would start a new thread for each request (asgiref's
+ThreadSensitiveContext), and so open a new database connection for each; a fixed pool keeps
+both, which is most of the cost of a small request.
 
 Each worker builds the point-to-area index (every borough's boundary, about 150 ms) when it
 starts (the ASGI lifespan), so the first call it takes after a restart does not wait for it."""
@@ -26,14 +26,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bluelamp.settings")
 warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 
 with exit_on_config_error():
-    from a2wsgi import WSGIMiddleware
     from a2wsgi.asgi_typing import Receive, Scope, Send
     from django.conf import settings
     from django.core.asgi import get_asgi_application
     from django.core.wsgi import get_wsgi_application
 
+    from bluelamp.core.wsgi_pool import PooledWSGI
+
     streams = get_asgi_application()
-    pooled = WSGIMiddleware(get_wsgi_application(), workers=settings.BLUELAMP_REQUEST_THREADS)  # type: ignore[arg-type]
+    pooled = PooledWSGI(get_wsgi_application(), workers=settings.BLUELAMP_REQUEST_THREADS)
     from django.db import DatabaseError, connections
     from django.urls import get_resolver
 

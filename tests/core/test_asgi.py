@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import re
 import threading
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
@@ -12,6 +13,8 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 from django.core.signals import request_started
+
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 T = TypeVar("T")
@@ -65,6 +68,32 @@ def test_ordinary_requests_run_on_the_wsgi_handler_and_reuse_its_threads() -> No
     threads = {thread for _, thread, _ in served}
     assert len(threads) <= 8  # the pool's threads, not one new thread per request
     assert threading.get_ident() not in threads
+
+
+def test_a_form_posted_through_the_pool_reaches_its_view_and_a_static_file_is_streamed() -> None:
+    """The one-piece way (a form) and the streamed way (WhiteNoise's file) through uvicorn's
+    application (ADR 0014)."""
+    from bluelamp.asgi import application
+
+    async def sign_in_wrongly() -> list[tuple[int, str]]:
+        transport = httpx.ASGITransport(app=application)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            form = await client.get("/sign-in/")
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
+            assert token is not None
+            answered = await client.post(
+                "/sign-in/",
+                data={"csrfmiddlewaretoken": token[1], "username": "nobody-here", "password": "not the password"},
+            )
+            static = await client.get("/static/css/staff.css")
+            return [(answered.status_code, answered.text), (static.status_code, static.text)]
+
+    (status, page), (static_status, css) = _in_a_thread_of_its_own(sign_in_wrongly)
+    assert status == 200
+    assert "There is a problem" in page
+    assert "nobody-here" in page  # the posted user name, read from the body, is shown back
+    assert static_status == 200
+    assert css == (ROOT / "build" / "static" / "css" / "staff.css").read_text()
 
 
 def test_live_streams_go_to_the_asgi_handler() -> None:
