@@ -3,11 +3,14 @@ DATABASE_URL points at one (`make test` does both when BLUELAMP_TEST_DATABASE_UR
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
@@ -21,6 +24,19 @@ ROOT = Path(__file__).resolve().parents[1]
 # three times and more; on the slowest, a fresh `bluelamp migrate` took over a minute while the
 # rest of the suite ran beside it.
 HANG_SECONDS = 600
+T = TypeVar("T")
+
+
+def run_in_a_thread_of_its_own(run: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """``asyncio.run(run())`` on a new thread: a browser test earlier in the run may leave an
+    event loop on this one, where ``asyncio.run`` refuses to start another."""
+    results: list[T] = []
+    runner = threading.Thread(target=lambda: results.append(asyncio.run(run())))
+    runner.start()
+    runner.join()
+    if not results:
+        raise RuntimeError("the coroutine raised: see the exception printed above")
+    return results[0]
 
 
 @pytest.fixture(scope="session")

@@ -7,17 +7,16 @@ import asyncio
 import gc
 import re
 import threading
-from collections.abc import Callable, Coroutine, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 from django.core.signals import request_started
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_in_a_thread_of_its_own
 
 pytestmark = pytest.mark.django_db(transaction=True)
-T = TypeVar("T")
 
 
 @pytest.fixture(autouse=True)
@@ -27,16 +26,6 @@ def _collector_as_it_was() -> Iterator[None]:
     yield
     gc.unfreeze()
     gc.set_threshold(*thresholds)
-
-
-def _in_a_thread_of_its_own(run: Callable[[], Coroutine[Any, Any, list[T]]]) -> list[T]:
-    """``asyncio.run(run())`` on a new thread: a browser test earlier in the run may leave an
-    event loop on this one."""
-    results: list[T] = []
-    runner = threading.Thread(target=lambda: results.extend(asyncio.run(run())))
-    runner.start()
-    runner.join()
-    return results
 
 
 def _serve(paths: list[str]) -> list[tuple[str, int, str]]:
@@ -55,7 +44,7 @@ def _serve(paths: list[str]) -> list[tuple[str, int, str]]:
 
     request_started.connect(started)
     try:
-        statuses = _in_a_thread_of_its_own(fetch)
+        statuses = run_in_a_thread_of_its_own(fetch)
     finally:
         request_started.disconnect(started)
     return [(handler, thread, str(status)) for (handler, thread, _), status in zip(seen, statuses, strict=True)]
@@ -88,7 +77,7 @@ def test_a_form_posted_through_the_pool_reaches_its_view_and_a_static_file_is_st
             static = await client.get("/static/css/staff.css")
             return [(answered.status_code, answered.text), (static.status_code, static.text)]
 
-    (status, page), (static_status, css) = _in_a_thread_of_its_own(sign_in_wrongly)
+    (status, page), (static_status, css) = run_in_a_thread_of_its_own(sign_in_wrongly)
     assert status == 200
     assert "There is a problem" in page
     assert "nobody-here" in page  # the posted user name, read from the body, is shown back
@@ -118,7 +107,7 @@ def _start_and_stop() -> list[str]:
         await application({"type": "lifespan", "asgi": {"version": "3.0"}}, messages.get, send)  # type: ignore[arg-type]
         return answered
 
-    return _in_a_thread_of_its_own(lifespan)
+    return run_in_a_thread_of_its_own(lifespan)
 
 
 @pytest.mark.usefixtures("london")

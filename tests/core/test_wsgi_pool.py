@@ -4,12 +4,12 @@ uploads in parts and streamed answers that keep a2wsgi's way."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from bluelamp.core.wsgi_pool import PooledWSGI
+from tests.conftest import run_in_a_thread_of_its_own
 
 StartResponse = Callable[..., Callable[[bytes], None]]
 
@@ -46,7 +46,10 @@ def _call(
         if log is not None:
             log.append(f"sent {message.get('body', b'start')!r}")
 
-    asyncio.run(app(scope or _scope(), receive, send))  # type: ignore[arg-type]
+    async def serve() -> None:
+        await app(scope or _scope(), receive, send)  # type: ignore[arg-type]
+
+    run_in_a_thread_of_its_own(serve)
     return sent
 
 
