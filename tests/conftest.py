@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import subprocess
 import sys
 import threading
 from collections.abc import Callable, Coroutine
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -80,30 +82,52 @@ def london(db: None) -> None:
 
 
 RunBluelamp = Callable[..., subprocess.CompletedProcess[str]]
+HIDDEN_FROM_COMMANDS = {"DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "BLUELAMP_ENV", "DJANGO_SETTINGS_MODULE"}
+
+
+def command_environment(home: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment a `bluelamp` command gets in tests: this one without the database and
+    settings it points at, the given home, and ``env``."""
+    environment = {key: value for key, value in os.environ.items() if key not in HIDDEN_FROM_COMMANDS}
+    return environment | {"BLUELAMP_HOME": str(home)} | (env or {})
+
+
+def _bluelamp(home: Path, *args: str, env: dict[str, str] | None = None, timeout: float = HANG_SECONDS) -> Any:
+    return subprocess.run(
+        [sys.executable, "-m", "bluelamp", *args],
+        capture_output=True,
+        text=True,
+        env=command_environment(home, env),
+        timeout=timeout,
+        check=False,
+    )
 
 
 @pytest.fixture
 def run_bluelamp(tmp_path: Path) -> RunBluelamp:
     """Run the `bluelamp` command in a fresh process with a controlled environment, the way an
     operator would, and return what it printed."""
+    return partial(_bluelamp, tmp_path)
 
-    def run(
-        *args: str, env: dict[str, str] | None = None, timeout: float = HANG_SECONDS
-    ) -> subprocess.CompletedProcess[str]:
-        environment = {
-            key: value
-            for key, value in os.environ.items()
-            if key not in {"DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "BLUELAMP_ENV", "DJANGO_SETTINGS_MODULE"}
-        }
-        environment["BLUELAMP_HOME"] = str(tmp_path)
-        environment.update(env or {})
-        return subprocess.run(
-            [sys.executable, "-m", "bluelamp", *args],
-            capture_output=True,
-            text=True,
-            env=environment,
-            timeout=timeout,
-            check=False,
-        )
 
-    return run
+@pytest.fixture(scope="session")
+def _migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database made by `bluelamp migrate`, once for the session: a fresh migrate takes
+    20 s and more on a slow machine."""
+    home = tmp_path_factory.mktemp("migrated")
+    result = _bluelamp(home, "migrate", "--verbosity", "0")
+    assert result.returncode == 0, result.stderr
+    return home / "var" / "bluelamp.sqlite3"
+
+
+@pytest.fixture
+def migrate_home(tmp_path: Path, _migrated_database: Path) -> Callable[[], None]:
+    """Give the test's home (``run_bluelamp``'s) what `bluelamp migrate` makes: a copy of the
+    session's migrated database."""
+
+    def migrate() -> None:
+        (tmp_path / "var").mkdir(exist_ok=True)
+        for made in _migrated_database.parent.glob(_migrated_database.name + "*"):  # with its WAL, if any
+            shutil.copyfile(made, tmp_path / "var" / made.name)
+
+    return migrate

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import ROOT, RunBluelamp
@@ -56,12 +57,14 @@ def test_serve_refuses_unsafe_production_settings_and_says_which(run_bluelamp: R
     assert "Traceback" not in result.stderr
 
 
-def test_check_passes_a_sound_development_setup_once_migrated(run_bluelamp: RunBluelamp, tmp_path: Path) -> None:
+def test_check_passes_a_sound_development_setup_once_migrated(
+    run_bluelamp: RunBluelamp, migrate_home: Callable[[], None], tmp_path: Path
+) -> None:
     (tmp_path / "build").symlink_to(ROOT / "build")  # the assets `make` built
     before = run_bluelamp("check")
     assert before.returncode == 1
     assert "migration(s) not applied" in before.stdout
-    assert run_bluelamp("migrate", "--verbosity", "0").returncode == 0
+    migrate_home()
     after = run_bluelamp("check")
     assert after.returncode == 0, after.stdout
     assert "The database schema is up to date." in after.stdout
@@ -69,8 +72,8 @@ def test_check_passes_a_sound_development_setup_once_migrated(run_bluelamp: RunB
     assert "No problems" in after.stdout
 
 
-def test_locate_names_the_borough_or_says_outside(run_bluelamp: RunBluelamp) -> None:
-    assert run_bluelamp("migrate", "--verbosity", "0").returncode == 0
+def test_locate_names_the_borough_or_says_outside(run_bluelamp: RunBluelamp, migrate_home: Callable[[], None]) -> None:
+    migrate_home()
     assert run_bluelamp("load-geography").returncode == 0
     inside = run_bluelamp("locate", "51.50809", "-0.12804")
     assert inside.returncode == 0

@@ -4,18 +4,18 @@ refused rather than quietly sharing it."""
 
 from __future__ import annotations
 
-import os
 import pickle
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bluelamp.core import listening
-from tests.conftest import HANG_SECONDS, RunBluelamp
+from tests.conftest import HANG_SECONDS, RunBluelamp, command_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,13 +52,12 @@ def test_each_worker_gets_a_listening_socket_of_its_own_on_the_same_port() -> No
 
 
 def test_serve_with_two_workers_listens_twice_and_a_second_server_is_refused(
-    run_bluelamp: RunBluelamp, tmp_path: Path
+    run_bluelamp: RunBluelamp, migrate_home: Callable[[], None], tmp_path: Path
 ) -> None:
     (tmp_path / "build").symlink_to(ROOT / "build")  # the front-end assets `make setup` built
-    assert run_bluelamp("migrate", "--verbosity", "0").returncode == 0  # serve refuses an unmigrated database
+    migrate_home()  # serve refuses an unmigrated database
     port = _free_port()
-    hidden = {"DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "BLUELAMP_ENV", "DJANGO_SETTINGS_MODULE"}
-    environment = {k: v for k, v in os.environ.items() if k not in hidden} | {"BLUELAMP_HOME": str(tmp_path)}
+    environment = command_environment(tmp_path)
     command = [sys.executable, "-m", "bluelamp", "serve", "--port", str(port), "--workers", "2"]
     server = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
