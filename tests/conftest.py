@@ -92,7 +92,9 @@ def command_environment(home: Path, env: dict[str, str] | None = None) -> dict[s
     return environment | {"BLUELAMP_HOME": str(home)} | (env or {})
 
 
-def _bluelamp(home: Path, *args: str, env: dict[str, str] | None = None, timeout: float = HANG_SECONDS) -> Any:
+def _bluelamp(
+    home: Path, *args: str, env: dict[str, str] | None = None, timeout: float = HANG_SECONDS
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bluelamp", *args],
         capture_output=True,

@@ -17,12 +17,15 @@ import functools
 import io
 import itertools
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from a2wsgi.asgi_typing import HTTPScope, Receive, Send
-from a2wsgi.wsgi import WSGIMiddleware, WSGIResponder, build_environ
+from a2wsgi.wsgi import WSGIResponder, build_environ
 from a2wsgi.wsgi_typing import Environ
 
+# How many messages of an upload's answer may wait to be sent: a2wsgi's own default.
+STREAMED_MESSAGES_QUEUED = 10
 # status, headers, and the whole body; or None when the answer was streamed from the thread.
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes] | None
 
@@ -33,13 +36,12 @@ class PooledWSGI:
 
     def __init__(self, app: Callable[..., Any], workers: int) -> None:
         self.app = app
-        self.streaming = WSGIMiddleware(app, workers=workers)
-        self.executor = self.streaming.executor
+        self.executor = ThreadPoolExecutor(thread_name_prefix="WSGI", max_workers=workers)
 
     async def __call__(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
         first = await receive()
         if first.get("more_body", False):  # an upload in parts: read as the view asks for it
-            await WSGIResponder(self.app, self.executor, self.streaming.send_queue_size)(
+            await WSGIResponder(self.app, self.executor, STREAMED_MESSAGES_QUEUED)(
                 scope, _replaying(first, receive), send
             )
             return
