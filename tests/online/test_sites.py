@@ -30,3 +30,9 @@ def test_public_links_keep_the_form_the_request_came_in(client, london):
     by_path = client.get("/sites/met/report/").content.decode()
     assert 'href="/report/"' in by_host
     assert 'href="/sites/met/report/"' in by_path
+
+
+def test_health_check_answers_on_a_force_hostname_too(client, london):
+    response = client.get("/healthz", HTTP_HOST="met.localhost")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}

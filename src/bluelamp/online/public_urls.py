@@ -6,7 +6,6 @@ from django.urls import include, path
 from bluelamp.core import views as core_views
 
 urlpatterns = [
-    path("healthz", core_views.healthz),
     path("accessibility", core_views.accessibility, name="accessibility"),
     path("", include("bluelamp.online.urls")),
     path("", include("bluelamp.online.cms.urls")),  # force's Wagtail pages: a catch-all, keep last

@@ -20,6 +20,7 @@ from bluelamp.core import selectors as core_selectors
 from bluelamp.core.models import Force, ForceHostname
 
 PUBLIC_URLCONF = "bluelamp.online.public_urls"
+HEALTH_CHECK_PATH = "/healthz"
 PATH_PREFIX_KWARG = "force_code"
 HOSTNAMES_KEY = "online:hostnames"
 _CACHE_SECONDS = 60
@@ -34,7 +35,7 @@ def force_for_hostname(host: str) -> Force | None:
 
 def _public_hostnames() -> dict[str, int]:
     """Every force hostname, read once a minute. Without a database every host is the staff
-    host, so that /healthz can still answer that the database is down."""
+    host (the page then says the database is down)."""
     found: dict[str, int] | None = cache.get(HOSTNAMES_KEY)
     if found is None:
         try:
@@ -62,6 +63,9 @@ class PublicSiteMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path == HEALTH_CHECK_PATH:  # the same on every host, and no wait for the hostnames' read
+            request.public_force = None  # type: ignore[attr-defined]
+            return self.get_response(request)
         force = force_for_hostname(request.get_host())
         request.public_force = force  # type: ignore[attr-defined]
         request.public_path_prefix = False  # type: ignore[attr-defined]
