@@ -141,6 +141,7 @@ BLUELAMP_IDLE_TIMEOUT = timedelta(minutes=CONFIG.idle_timeout_minutes)
 BLUELAMP_IDLE_WARNING = timedelta(minutes=2)
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_ENGINE = "bluelamp.core.session_store"  # Django's database sessions, cheaper to read and save
 
 # Rate limits count in a cache shared by every worker when REDIS_URL is set.
 CACHES = {

@@ -128,9 +128,11 @@ def test_each_row_gets_its_own_values_and_nothing_else_changes() -> None:
     for number, user in enumerate(changed):
         user.first_name, user.force, user.last_login = f"New{number}", city, when + dt.timedelta(minutes=number)
         user.last_name = "not saved"  # not among the fields named
+    gone = User(pk=untouched.pk + 1000, first_name="Nobody")  # never saved: counted out
     with CaptureQueriesContext(connection) as statements:
-        update_rows(changed, ["first_name", "force", "last_login"])
+        updated = update_rows([*changed, gone], ["first_name", "force", "last_login"])
     assert len(statements.captured_queries) == 1
+    assert updated == 3
     for number, user in enumerate(changed):
         saved = User.objects.get(pk=user.pk)
         assert (saved.first_name, saved.force_id) == (f"New{number}", city.pk)
@@ -142,7 +144,7 @@ def test_each_row_gets_its_own_values_and_nothing_else_changes() -> None:
 
 def test_no_rows_is_no_statement() -> None:
     with CaptureQueriesContext(connection) as statements:
-        update_rows([], ["first_name"])
+        assert update_rows([], ["first_name"]) == 0
     assert statements.captured_queries == []
 
 

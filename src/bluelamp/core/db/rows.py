@@ -133,15 +133,16 @@ def _values(row: Model, plan: _InsertPlan, connection: BaseDatabaseWrapper) -> I
         yield field.get_db_prep_save(value, connection) if prepare else value
 
 
-def update_rows(rows: Sequence[Model], fields: Sequence[str]) -> None:
+def update_rows(rows: Sequence[Model], fields: Sequence[str]) -> int:
     """Save ``fields`` of each of ``rows`` (all of one model): one UPDATE … WHERE pk = %s,
     prepared once and run for every row by the driver (``executemany``; psycopg pipelines it).
+    Returns how many rows were updated: fewer than ``rows`` when some are no longer there.
 
     Django's ``bulk_update`` writes one statement with a CASE per field naming every row; for a
     handful of rows, compiling that costs the request more CPU than the database spends on it.
     Like ``bulk_update``, this sends no signals and runs no ``pre_save`` (no ``auto_now``)."""
     if not rows:
-        return
+        return 0
     model = type(rows[0])
     meta = model._meta
     connection = connections[router.db_for_write(model)]
@@ -155,6 +156,7 @@ def update_rows(rows: Sequence[Model], fields: Sequence[str]) -> None:
     ]
     with prepared_cursor(connection) as cursor:
         cursor.executemany(sql, values)
+        return int(cursor.rowcount)  # both drivers add up every statement's rows
 
 
 def _concrete(model: type[Model], name: str) -> tuple[str, Field[object, object]]:
