@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.models import Session
+from django.db import router, transaction
 from django.utils import timezone
 
 from bluelamp.core.db.rows import select_rows, update_rows
@@ -31,6 +32,10 @@ class SessionStore(db.SessionStore):
         if must_create or self.session_key is None:
             return super().save(must_create=must_create)
         session = self.create_model_instance(self._get_session(no_load=False))
-        if not update_rows([session], ["session_data", "expire_date"]):
+        # A transaction, as Django's engine saves it: on SQLite a write outside one would skip
+        # the queue of writers (bluelamp.core.db.sqlite3) and meet SQLite's busy handler.
+        with transaction.atomic(using=router.db_for_write(Session)):
+            updated = update_rows([session], ["session_data", "expire_date"])
+        if not updated:
             raise UpdateError  # ended meanwhile (signed out in another tab): the middleware says so
         return None
