@@ -31,7 +31,7 @@ class SessionStore(db.SessionStore):
     def save(self, must_create: bool = False) -> Any:
         if must_create or self.session_key is None:
             return super().save(must_create=must_create)
-        session = self.create_model_instance(self._get_session(no_load=False))
+        session = self.create_model_instance(self._get_session(no_load=False))  # type: ignore[attr-defined]  # not in the stubs
         # A transaction, as Django's engine saves it: on SQLite a write outside one would skip
         # the queue of writers (bluelamp.core.db.sqlite3) and meet SQLite's busy handler.
         with transaction.atomic(using=router.db_for_write(Session)):
