@@ -129,6 +129,23 @@ def test_a_call_made_an_incident_is_answered_as_stored_without_reading_it_back(h
     ).json() | {"response_time": None}
 
 
+def test_a_contact_made_an_incident_is_answered_as_stored_without_reading_it_back(handler_client: Client) -> None:
+    # The call-taking screen's second request: as the one-request path, built from what it made.
+    contact = _post(handler_client, "/contacts", CALL).json()
+    with CaptureQueriesContext(connection) as statements:
+        made = _post(handler_client, f"/contacts/{contact['id']}/incident", {"position": "CW call handling 7"})
+    assert made.status_code == 201, made.content
+    read_back = [
+        q["sql"]
+        for q in statements.captured_queries
+        if q["sql"].startswith("SELECT") and any(table in q["sql"] for table in ('FROM "control_incident', "thrive"))
+    ]
+    assert read_back == []
+    assert made.json() | {"response_time": None} == handler_client.get(
+        f"{API}/incidents/{made.json()['id']}"
+    ).json() | {"response_time": None}
+
+
 def test_a_call_made_an_incident_in_one_request_changes_nothing_when_refused(
     handler_client: Client, client: Client, met: Force, make_user: MakeUser
 ) -> None:

@@ -394,7 +394,7 @@ def create_incident(request: HttpRequest, contact_id: int, body: NewIncidentIn) 
     incident = services.create_incident_from_contact(
         actor=actor, contact=found, category=body.category, qualifiers=body.qualifiers, position=body.position
     )
-    return Status(201, selectors.incident(actor=actor, incident_id=incident.pk))
+    return Status(201, incident)  # as made, all it holds known: not read back
 
 
 class CallIn(ContactIn):
