@@ -9,8 +9,6 @@ clearing the expired ones stay Django's: they happen once a session, not once a 
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.models import Session
@@ -28,9 +26,10 @@ class SessionStore(db.SessionStore):
             return None
         return found[0]
 
-    def save(self, must_create: bool = False) -> Any:
+    def save(self, must_create: bool = False) -> None:
         if must_create or self.session_key is None:
-            return super().save(must_create=must_create)
+            super().save(must_create=must_create)
+            return
         session = self.create_model_instance(self._get_session(no_load=False))  # type: ignore[attr-defined]  # not in the stubs
         # A transaction, as Django's engine saves it: on SQLite a write outside one would skip
         # the queue of writers (bluelamp.core.db.sqlite3) and meet SQLite's busy handler.
@@ -38,4 +37,3 @@ class SessionStore(db.SessionStore):
             updated = update_rows([session], ["session_data", "expire_date"])
         if not updated:
             raise UpdateError  # ended meanwhile (signed out in another tab): the middleware says so
-        return None
