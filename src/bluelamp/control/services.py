@@ -396,6 +396,7 @@ def _make_incident(actor: Actor, contact: Contact, category: str, qualifiers: li
         text=f"Incident created from {_contact_text(contact)}",
         data={"from_contact": _contact_summary(contact), "category": category, "qualifiers": qualifiers},
         position=position,
+        new_incident=True,
     )
     _record_incident_collection(actor, incident, contact)
     known_related(incident, contacts=[contact], assessments=[], log=[entry])  # all it has: shown without a query
@@ -653,11 +654,17 @@ def append_log_entry(
     data: dict[str, Any] | None = None,
     position: str = "",
     corrects: IncidentLogEntry | None = None,
+    new_incident: bool = False,
 ) -> IncidentLogEntry:
     """Chain one entry onto an incident's log. Callers hold the incident row's lock (services
-    lock it first), so entries of one incident are chained one after another."""
+    lock it first), so entries of one incident are chained one after another. ``new_incident``:
+    the incident was made in this transaction, so nobody else can see it and its head is known."""
     with transaction.atomic(savepoint=False):  # part of the caller's transaction, whole or not at all
-        head = Incident.objects.select_for_update().only("log_length", "last_log_hash").get(pk=incident.pk)
+        head = (
+            incident
+            if new_incident
+            else Incident.objects.select_for_update().only("log_length", "last_log_hash").get(pk=incident.pk)
+        )
         entry = _log_entry(
             incident=incident,
             actor=actor,
