@@ -37,6 +37,8 @@ from benchmarks.http_incidents import _bluelamp, _free_port, bench_home
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIENTS = 100
+# The live bridge's channel: named apart from any other run on the same Redis or PostgreSQL.
+CHANNEL_PREFIX = os.environ.get("BENCH_CHANNEL_PREFIX", "bluelamp_bench")
 CHANGES = 40
 PAUSE_SECONDS = 0.15
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -202,7 +204,7 @@ def measure(clients: int = CLIENTS, postgres_url: str | None = None) -> list[Mea
                 latencies, missing = asyncio.run(_scenario(base, base, token, session, count))
                 results.append(Measured(what, count, CHANGES, latencies, missing))
         if _redis_answers():
-            channel = f"bluelamp_bench_{uuid.uuid4().hex[:8]}"
+            channel = f"{CHANNEL_PREFIX}_{uuid.uuid4().hex[:8]}"
             bridged = {"BLUELAMP_LIVE_BRIDGE": "redis", "REDIS_URL": REDIS_URL, "BLUELAMP_LIVE_CHANNEL": channel}
             with server(env, **bridged) as writer, server(env, **bridged) as reader:
                 latencies, missing = asyncio.run(_scenario(reader, writer, token, session, clients))
@@ -217,7 +219,7 @@ def measure(clients: int = CLIENTS, postgres_url: str | None = None) -> list[Mea
                 )
         if postgres_url:
             with prepared(postgres_url) as (pg_env, pg_token, pg_session):
-                channel = f"bluelamp_bench_{uuid.uuid4().hex[:8]}"
+                channel = f"{CHANNEL_PREFIX}_{uuid.uuid4().hex[:8]}"
                 bridged = {"BLUELAMP_LIVE_BRIDGE": "postgres", "BLUELAMP_LIVE_CHANNEL": channel}
                 with server(pg_env, **bridged) as writer, server(pg_env, **bridged) as reader:
                     latencies, missing = asyncio.run(_scenario(reader, writer, pg_token, pg_session, clients))
@@ -243,10 +245,12 @@ def report(results: list[Measured]) -> str:
     return "\n".join(lines)
 
 
-def fresh_database(url: str, name: str = "bluelamp_sse_bench") -> str | None:
-    """A new empty database next to the one in ``url``; None if PostgreSQL cannot be reached."""
+def fresh_database(url: str) -> str | None:
+    """A new empty database next to the one in ``url``, named after it; None if PostgreSQL cannot
+    be reached."""
     import psycopg
 
+    name = url.rsplit("/", 1)[1] + "_sse_bench"
     try:
         with psycopg.connect(url, autocommit=True, connect_timeout=5) as connection:
             connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

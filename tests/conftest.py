@@ -50,11 +50,11 @@ def django_db_modify_db_settings(
     where a write that meets another connection's lock fails at once ("database table is
     locked") instead of waiting. The live server answers each request on a thread of its own,
     so two requests at once (a page, and the map data its script fetches) failed at random.
-    With a file, writers wait their turn through the writer lock, as in production."""
+    With a file, writers wait their turn (IMMEDIATE transactions, a busy timeout), as in production."""
     from django.conf import settings
 
     database = settings.DATABASES["default"]
-    if database["ENGINE"] == "bluelamp.core.db.sqlite3":
+    if database["ENGINE"] == "django.db.backends.sqlite3":
         database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("database") / "test.sqlite3")
 
 

@@ -37,7 +37,6 @@ class Config:
     debug: bool
     ssl_redirect: bool
     idle_timeout_minutes: int
-    request_threads: int
     redis_url: str
     oidc: dict[str, str]
     live_bridge: str = "auto"
@@ -69,12 +68,10 @@ def load(environ: Mapping[str, str] = os.environ) -> Config:
             environ.get("DATABASE_URL", ""),
             home,
             pool_size=_whole_number(environ, "BLUELAMP_DB_POOL_SIZE", default=20, low=2, high=200),
-            prepared_statements=_flag(environ, "BLUELAMP_DB_PREPARED_STATEMENTS", default=True),
         ),
         debug=_flag(environ, "BLUELAMP_DEBUG", default=not production),
         ssl_redirect=_flag(environ, "BLUELAMP_SSL_REDIRECT", default=production),
         idle_timeout_minutes=_whole_number(environ, "BLUELAMP_IDLE_TIMEOUT_MINUTES", default=30, low=5, high=720),
-        request_threads=_whole_number(environ, "BLUELAMP_REQUEST_THREADS", default=16, low=1, high=256),
         redis_url=_redis_url(environ.get("REDIS_URL", "").strip()),
         oidc=_oidc(environ),
         live_bridge=_choice(
@@ -224,7 +221,7 @@ def _allowed_hosts(environ: Mapping[str, str], production: bool) -> list[str]:
     return list(DEFAULT_HOSTS)
 
 
-def _database(url: str, home: Path, *, pool_size: int = 20, prepared_statements: bool = True) -> dict[str, Any]:
+def _database(url: str, home: Path, *, pool_size: int = 20) -> dict[str, Any]:
     if not url.strip():
         url = f"sqlite:///{home / 'var' / 'bluelamp.sqlite3'}"
     shown = _redacted(url)
@@ -242,16 +239,11 @@ def _database(url: str, home: Path, *, pool_size: int = 20, prepared_statements:
         return _sqlite(parsed, shown)
     if not parsed.get("NAME"):
         raise ConfigError(f"DATABASE_URL {shown!r} names no database: add one after the host, e.g. /bluelamp.")
-    # A connection pool, not persistent connections: under ASGI each request may run on another
-    # thread, and per-thread persistent connections pile up until PostgreSQL refuses more.
+    # Django's connection pool, not persistent connections: under ASGI each request runs on a
+    # thread of its own, and per-thread persistent connections would pile up (Django's docs).
     parsed["CONN_MAX_AGE"] = 0
     options = parsed.setdefault("OPTIONS", {})
     options["pool"] = {"min_size": 2, "max_size": pool_size, "timeout": 10}
-    # Django's backend, with a prepared cursor for the statements every request runs
-    # (bluelamp.core.db.postgresql); psycopg prepares those from their second run on, unless
-    # turned off for a pooler that cannot keep them (PgBouncer in transaction mode).
-    parsed["ENGINE"] = "bluelamp.core.db.postgresql"
-    options["prepare_threshold"] = 1 if prepared_statements else None
     return parsed
 
 
@@ -260,19 +252,16 @@ def _sqlite(parsed: dict[str, Any], shown: str) -> dict[str, Any]:
     if not name or name == ":memory:":
         raise ConfigError(f"DATABASE_URL {shown!r} names no SQLite file: write sqlite:///path/to/file.sqlite3.")
     Path(name).parent.mkdir(parents=True, exist_ok=True)
-    # WAL lets readers carry on while one writer commits; IMMEDIATE takes the write lock at the
-    # start of a transaction so concurrent writers queue instead of failing with "database is
-    # locked" half-way. Django turns foreign keys on for every SQLite connection.
-    parsed["ENGINE"] = "bluelamp.core.db.sqlite3"  # Django's, with writers taking turns fairly
+    # Django's own backend and options: WAL lets readers carry on while one writer commits;
+    # IMMEDIATE takes the write lock at the start of a transaction, so concurrent writers wait
+    # (up to ``timeout`` seconds) instead of failing with "database is locked" half-way.
     parsed["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    # Request threads are a fixed pool (asgi.py), so each keeps its connection; opening one
-    # (with the pragmas above) costs more than a small request.
-    parsed["CONN_MAX_AGE"] = None
-    parsed["CONN_HEALTH_CHECKS"] = True
+    # Under ASGI each request runs on a thread of its own: a connection per request (Django's docs).
+    parsed["CONN_MAX_AGE"] = 0
     return parsed
 
 

@@ -72,10 +72,6 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "bluelamp.urls"
-# Server-sent event streams, served by Django's ASGI handler; everything else runs on a fixed
-# pool of request threads (see asgi.py).
-BLUELAMP_STREAMING_PATHS = ["/control/live"]
-BLUELAMP_REQUEST_THREADS = CONFIG.request_threads
 ASGI_APPLICATION = "bluelamp.asgi.application"
 WSGI_APPLICATION = "bluelamp.wsgi.application"
 
@@ -141,7 +137,7 @@ BLUELAMP_IDLE_TIMEOUT = timedelta(minutes=CONFIG.idle_timeout_minutes)
 BLUELAMP_IDLE_WARNING = timedelta(minutes=2)
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_ENGINE = "bluelamp.core.session_store"  # Django's database sessions, cheaper to read and save
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Rate limits count in a cache shared by every worker when REDIS_URL is set.
 CACHES = {

@@ -1,7 +1,7 @@
-"""Calls made into incidents by many requests at once are written in shared transactions (group
-commit, bluelamp.core.groupcommit): each request still gets its own incident, the CAD numbers
-run on without a gap or a repeat, a source reference sent twice makes one incident, and the
-incident logs, the audit trail and POLE are as if each had been written alone."""
+"""Calls made into incidents by many requests at once, each in its own transaction: each request
+gets its own incident, the CAD numbers run on per force and day without a gap or a repeat, a
+source reference sent twice makes one incident, and the incident logs, the audit trail and POLE
+hold every one of them."""
 
 from __future__ import annotations
 
@@ -10,14 +10,13 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from bluelamp.control import integrity, services
 from bluelamp.control.models import Contact, Incident
 from bluelamp.core import audit
-from bluelamp.core.models import OutboxEvent, User
+from bluelamp.core.models import User
 from bluelamp.pole.models import Event
-from tests.control.conftest import TRAFALGAR_SQUARE
+from tests.control.conftest import ST_PAULS, TRAFALGAR_SQUARE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REQUESTS = 12
@@ -78,19 +77,28 @@ def test_calls_made_at_once_each_get_their_incident(handler: User) -> None:
     assert Event.objects.filter(source_system="control").count() == REQUESTS - 1
 
 
-def test_a_batch_writes_its_contacts_closed_and_their_events_with_the_incidents_in_one_statement(handler: User) -> None:
-    makings = [services.Making(services.Taken(handler, services._contact_from(handler, **_call(n)))) for n in range(3)]
-    with CaptureQueriesContext(connection) as statements:
-        made = services._write_calls(makings)
-    outbox_inserts = [s for s in statements.captured_queries if s["sql"].startswith('INSERT INTO "core_outboxevent"')]
-    assert len(outbox_inserts) == 2  # the control room's events, then the POLE feed's
-    # The contacts are inserted after their incidents, closed into them: no UPDATE follows.
-    assert not [s for s in statements.captured_queries if 'UPDATE "control_contact"' in s["sql"]]
-    for one in made:
-        contact = one.incident.contacts.get()
-        assert (contact.outcome, contact.closed_at) == ("incident", one.incident.created_at)
-    control = OutboxEvent.objects.filter(topic__startswith="control.").order_by("pk")
-    assert [(event.topic, event.payload["contact_id"]) for event in control] == [
-        *(("control.contact.received", one.incident.contacts.get().pk) for one in made),
-        *(("control.incident.created", one.incident.contacts.get().pk) for one in made),
-    ]
+def test_two_forces_numbering_at_once_each_keep_their_own_sequence(handler: User, city_handler: User) -> None:
+    got: list[services.Made | BaseException] = []
+    start = threading.Barrier(REQUESTS)
+
+    def request(actor: User, number: int) -> None:
+        try:
+            start.wait(timeout=10)
+            call = _call(number) | {"source_reference": "", "lat": ST_PAULS[0], "lon": ST_PAULS[1]}
+            got.append(services.create_incident_from_call(actor=actor, **call))
+        except BaseException as error:
+            got.append(error)
+        finally:
+            connection.close()
+
+    actors = [handler if number % 2 else city_handler for number in range(REQUESTS)]
+    threads = [threading.Thread(target=request, args=(actor, n)) for n, actor in enumerate(actors)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert not [value for value in got if isinstance(value, BaseException)]
+    for force_id in {handler.force_id, city_handler.force_id}:
+        numbers = Incident.objects.filter(force_id=force_id).order_by("cad_number").values_list("cad_number", flat=True)
+        assert list(numbers) == list(range(1, REQUESTS // 2 + 1))

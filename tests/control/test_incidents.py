@@ -4,7 +4,7 @@ lifecycle and optimistic concurrency."""
 from __future__ import annotations
 
 import pytest
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from bluelamp.control import rules, services
 from bluelamp.control.models import Incident, IncidentLogEntry, ThriveAssessment
@@ -43,10 +43,10 @@ def test_numbers_allocated_in_separate_transactions_never_repeat(met: Force) -> 
     numbers = []
     for _ in range(3):
         with transaction.atomic():
-            numbers.append(services.allocate_cad_numbers(force=met, day=day)[0])
+            numbers.append(services.allocate_cad_number(force=met, day=day))
     assert numbers == [1, 2, 3]
     with pytest.raises(RuntimeError):
-        services.allocate_cad_numbers(force=met, day=day)  # outside a transaction the lock means nothing
+        services.allocate_cad_number(force=met, day=day)  # outside a transaction the lock means nothing
 
 
 def test_the_database_refuses_a_repeated_cad_number(handler: User) -> None:
@@ -57,25 +57,18 @@ def test_the_database_refuses_a_repeated_cad_number(handler: User) -> None:
         copy.save()
 
 
-def test_an_incident_is_numbered_in_the_transaction_that_makes_it(handler: User) -> None:
-    incident = new_incident(handler)  # numbered last, after its log (control.services._make_incidents)
-    assert Incident.objects.filter(pk=incident.pk, cad_number__isnull=True).count() == 0
-    if connection.vendor != "postgresql":
-        return
-    _check_numbered_now()  # what the commit checks: nothing left unnumbered
-    with pytest.raises(DatabaseError, match="without a CAD number"), transaction.atomic():
-        _unnumber_then_check(incident)
+def test_an_incident_has_its_cad_number_when_it_is_made(handler: User) -> None:
+    with clock(london_time(2026, 11, 22, 9, 0)):
+        incident = new_incident(handler)
+    assert (incident.cad_number, incident.reference) == (1, "CAD 1/22NOV26")
+    created = OutboxEvent.objects.get(topic="control.incident.created")
+    assert created.payload["reference"] == "CAD 1/22NOV26"  # receivers see the number at once
 
 
-def _check_numbered_now() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS control_incident_numbered IMMEDIATE")
-
-
-def _unnumber_then_check(incident: Incident) -> None:
-    with connection.cursor() as cursor:
+def test_the_database_refuses_an_incident_without_a_cad_number(handler: User) -> None:
+    incident = new_incident(handler)
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE control_incident SET cad_number = NULL WHERE id = %s", [incident.pk])
-    _check_numbered_now()
 
 
 # Grading ----------------------------------------------------------------------------------

@@ -14,10 +14,11 @@ STRONG_KEY = "k" * 20 + "Zq8#xP2!vB7@nM4$wL9%tR6^yU3&" + "a1b2c3"
 def test_development_defaults_to_sqlite_in_var_with_wal(tmp_path: Path) -> None:
     config = load({"BLUELAMP_HOME": str(tmp_path)})
     assert config.env == "development"
-    assert config.database["ENGINE"] == "bluelamp.core.db.sqlite3"
+    assert config.database["ENGINE"] == "django.db.backends.sqlite3"  # Django's own backend and options
     assert config.database["NAME"] == str(tmp_path / "var" / "bluelamp.sqlite3")
     assert "journal_mode=WAL" in config.database["OPTIONS"]["init_command"]
     assert config.database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert config.database["OPTIONS"]["timeout"] == 20  # writers wait their turn rather than fail
 
 
 def test_development_secret_key_is_generated_once_and_kept_private(tmp_path: Path) -> None:
@@ -28,9 +29,9 @@ def test_development_secret_key_is_generated_once_and_kept_private(tmp_path: Pat
     assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o077 == 0
 
 
-def test_postgresql_url_is_parsed_with_persistent_connections(tmp_path: Path) -> None:
+def test_postgresql_url_is_parsed_with_a_connection_pool(tmp_path: Path) -> None:
     config = load({"BLUELAMP_HOME": str(tmp_path), "DATABASE_URL": "postgresql://bl:pw@db.example:5433/bluelamp"})
-    assert config.database["ENGINE"] == "bluelamp.core.db.postgresql"
+    assert config.database["ENGINE"] == "django.db.backends.postgresql"
     assert (config.database["HOST"], config.database["PORT"], config.database["NAME"]) == (
         "db.example",
         5433,
@@ -38,13 +39,6 @@ def test_postgresql_url_is_parsed_with_persistent_connections(tmp_path: Path) ->
     )
     assert config.database["CONN_MAX_AGE"] == 0
     assert config.database["OPTIONS"]["pool"]["max_size"] == 20
-    assert config.database["OPTIONS"]["prepare_threshold"] == 1  # for the prepared cursor's statements only
-
-
-def test_prepared_statements_can_be_turned_off_for_a_pooler_that_cannot_keep_them(tmp_path: Path) -> None:
-    environ = {"BLUELAMP_HOME": str(tmp_path), "DATABASE_URL": "postgresql://bl:pw@db.example:5433/bluelamp"}
-    config = load({**environ, "BLUELAMP_DB_PREPARED_STATEMENTS": "false"})
-    assert config.database["OPTIONS"]["prepare_threshold"] is None  # psycopg prepares nothing
 
 
 @pytest.mark.parametrize(

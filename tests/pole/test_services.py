@@ -6,8 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import IntegrityError, connection
-from django.test.utils import CaptureQueriesContext
+from django.db import IntegrityError
 
 from bluelamp.core.errors import InvalidInput, NotFound, PermissionDenied
 from bluelamp.core.models import AuditEntry, Force, OutboxEvent, User
@@ -209,117 +208,79 @@ def test_a_marker_on_a_place_is_not_a_person_record_so_it_is_not_audited(handler
     assert Location.objects.count() == 1
 
 
-# Many at once (the control room's feed writes a batch of incidents together) ----------------
+# What a feed sends, again and again (the control room's incidents) ------------------------------
 
 
-def test_many_places_at_once_are_found_or_made_as_one_at_a_time_would(handler: User, met: Force) -> None:
-    known = services.find_or_create_location(actor=handler, force=met, address="1 Whitehall", lat=HERE[0], lon=HERE[1])
+def test_places_are_found_again_a_few_metres_off_and_told_apart_by_address(handler: User, met: Force) -> None:
+    def found(address: str, lat: float, lon: float) -> Location:
+        return services.find_or_create_location(actor=handler, force=met, address=address, lat=lat, lon=lon)
+
+    known = found("1 Whitehall", *HERE)
     far = offset(500)
-    places = [
-        services.PlaceIn("1 WHITEHALL", *offset(3)),  # the known place, a few metres off
-        services.PlaceIn("10 Downing Street", *far),
-        services.PlaceIn("10 downing street", *offset(2, origin=far)),  # the same new place twice in one batch
-        services.PlaceIn("Horse Guards", HERE[0], HERE[1]),  # same point, another address: another place
-    ]
-    found = services.find_or_create_locations(actor=handler, force=met, places=places)
-    assert found[0].pk == known.pk
-    assert found[1].pk == found[2].pk != known.pk
-    assert found[3].pk not in {known.pk, found[1].pk}
+    assert found("1 WHITEHALL", *offset(3)).pk == known.pk  # the known place, a few metres off
+    downing = found("10 Downing Street", *far)
+    assert found("10 downing street", *offset(2, origin=far)).pk == downing.pk != known.pk
+    horse_guards = found("Horse Guards", *HERE)  # same point, another address: another place
+    assert horse_guards.pk not in {known.pk, downing.pk}
     assert Location.objects.count() == 3
     created = OutboxEvent.objects.filter(topic="pole.location.created").values_list("payload__location_id", flat=True)
-    assert sorted(created) == sorted({known.pk, found[1].pk, found[3].pk})
+    assert sorted(created) == sorted({known.pk, downing.pk, horse_guards.pk})
 
 
-def test_many_events_and_links_at_once_never_duplicate(handler: User, met: Force) -> None:
+def test_events_and_links_recorded_again_never_duplicate(handler: User, met: Force) -> None:
     place = services.find_or_create_location(actor=handler, force=met, address="1 Whitehall", lat=HERE[0], lon=HERE[1])
     first = incident(handler, met, source_id="1")
+    again = services.record_event(
+        actor=handler, force=met, kind="incident", source_system="control", source_id="1",
+        occurred_at=AT, title="Incident 1", status="closed", location=place,
+    )  # fmt: skip
+    assert again.pk == first.pk  # stored before: brought up to date, not duplicated
+    assert Event.objects.get(pk=first.pk).status == "closed"
+    assert Event.objects.count() == 1
+    assert OutboxEvent.objects.filter(topic="pole.event.recorded").count() == 1
 
-    def given(source_id: str, status: str = "open") -> services.EventIn:
-        return services.EventIn("incident", "control", source_id, AT, f"Incident {source_id}", status, place)
-
-    events = services.record_events(actor=handler, force=met, events=[given("1"), given("2"), given("2", "closed")])
-    assert events[0].pk == first.pk  # stored before: brought up to date, not duplicated
-    assert events[1].pk == events[2].pk  # twice in one batch: made once, then updated
-    assert Event.objects.get(pk=events[1].pk).status == "closed"
-    assert Event.objects.count() == 2
-    recorded = OutboxEvent.objects.filter(topic="pole.event.recorded").values_list("payload__event_id", flat=True)
-    assert sorted(recorded) == [first.pk, events[1].pk]
-
-    scenes = [services.LinkIn(event, "scene", location=place) for event in events]
-    links = services.link_all(actor=handler, links=scenes)
-    again = services.link_all(actor=handler, links=scenes)
-    assert [link.pk for link in links] == [link.pk for link in again]
-    assert links[1].pk == links[2].pk
-    assert Link.objects.count() == 2
-    assert OutboxEvent.objects.filter(topic="pole.link.created").count() == 2
+    link = services.link(actor=handler, event=first, role="scene", location=place)
+    assert services.link(actor=handler, event=first, role="scene", location=place).pk == link.pk
+    assert Link.objects.count() == 1
+    assert OutboxEvent.objects.filter(topic="pole.link.created").count() == 1
     with pytest.raises(InvalidInput, match="not a role"):
-        services.link_all(actor=handler, links=[*scenes, services.LinkIn(events[0], "bystander", location=place)])
-    assert Link.objects.count() == 2  # one bad link: none of them written
+        services.link(actor=handler, event=first, role="bystander", location=place)
+    assert Link.objects.count() == 1
 
 
-def test_rows_another_writer_made_first_are_taken_as_theirs(handler: User, met: Force) -> None:
-    """What a batch does when a concurrent writer inserted one of its rows after it looked (the
-    unique constraint fails): it goes one row at a time and takes the other writer's row."""
+def test_a_row_another_writer_made_first_is_taken_as_theirs(handler: User, met: Force) -> None:
+    """What a find-or-create does when a concurrent writer inserted the same row after it looked
+    (the unique constraint fails): it takes the other writer's row."""
     theirs = incident(handler, met, source_id="7")
-
-    def row(source_id: str) -> Event:
-        return Event(
-            force=met, kind="incident", source_system="control", source_id=source_id, occurred_at=AT, title="-"
-        )
-
-    pairs = services._create_all(
-        [row("7"), row("8")], lambda e: Event.objects.filter(force=met, source_id=e.source_id).first()
+    key = {"force": met, "kind": "incident", "source_system": "control", "source_id": "7"}
+    taken, created = services._create_or_existing(
+        lambda: Event.objects.create(**key, occurred_at=AT, title="-"), lambda: Event.objects.filter(**key).first()
     )
-    assert [(event.pk == theirs.pk, created) for event, created in pairs] == [(True, False), (False, True)]
-    assert sorted(Event.objects.values_list("source_id", flat=True)) == ["7", "8"]
+    assert (taken.pk, created) == (theirs.pk, False)
+    assert Event.objects.count() == 1
 
 
-def test_events_new_to_their_source_are_written_unread_and_without_a_savepoint(handler: User, met: Force) -> None:
-    """Events whose source records the caller made in its own transaction: POLE cannot hold
-    them and nobody else can record them, so nothing is read first and no savepoint is taken."""
+def test_an_event_at_its_place_is_recorded_placed_and_linked_as_the_scene(handler: User, met: Force) -> None:
+    def given(source_id: str) -> services.EventIn:
+        return services.EventIn("incident", "control", source_id, AT, "Theft")
+
     whitehall = services.PlaceIn("1 Whitehall", *HERE)
-    batch = [
-        services.EventAtPlace(
-            services.EventIn("incident", "control", source_id, AT, "Theft", source_new=True), whitehall
-        )
-        for source_id in ("1", "2")
+    events = [
+        services.record_event_at_place(actor=handler, force=met, event=given("1"), place=whitehall),
+        services.record_event_at_place(actor=handler, force=met, event=given("2")),
+        services.record_event_at_place(actor=handler, force=met, event=given("3"), place=whitehall),
     ]
-    with CaptureQueriesContext(connection) as statements:
-        events = services.record_events_at_places(actor=handler, force=met, events=batch)
-    sql = [s["sql"] for s in statements.captured_queries]
-    assert not [each for each in sql if 'FROM "pole_event"' in each]
-    assert len([each for each in sql if each.startswith("SAVEPOINT")]) == 1  # the service's own, nothing inside
-    assert [(e.source_id, e.location is not None) for e in events] == [("1", True), ("2", True)]
-    assert Link.objects.filter(role="scene").count() == 2
-
-
-def _reads_of_links(statements: CaptureQueriesContext) -> list[str]:
-    return [s["sql"] for s in statements.captured_queries if 'FROM "pole_link"' in s["sql"]]
-
-
-def test_events_at_places_are_recorded_placed_and_linked_as_the_scene_in_one_step(handler: User, met: Force) -> None:
-    def given(source_id: str, place: services.PlaceIn | None) -> services.EventAtPlace:
-        return services.EventAtPlace(services.EventIn("incident", "control", source_id, AT, "Theft"), place)
-
-    whitehall = services.PlaceIn("1 Whitehall", *HERE)
-    batch = [given("1", whitehall), given("2", None), given("3", whitehall)]
-    with CaptureQueriesContext(connection) as statements:
-        events = services.record_events_at_places(actor=handler, force=met, events=batch)
     assert [e.source_id for e in events] == ["1", "2", "3"]
-    outbox_inserts = [s for s in statements.captured_queries if s["sql"].startswith('INSERT INTO "core_outboxevent"')]
-    assert len(outbox_inserts) == 1  # the place, the events and the links: their events written together
-    assert not _reads_of_links(statements)  # new events: no links to read
-    link_insert = next(i for i, s in enumerate(statements.captured_queries) if 'INSERT INTO "pole_link"' in s["sql"])
-    assert not statements.captured_queries[link_insert - 1]["sql"].startswith("SAVEPOINT")  # nobody else can make them
     topics = list(OutboxEvent.objects.filter(topic__startswith="pole.").order_by("pk").values_list("topic", flat=True))
-    assert topics == ["pole.location.created", *["pole.event.recorded"] * 3, *["pole.link.created"] * 2]
+    assert topics == [
+        "pole.location.created", "pole.event.recorded", "pole.link.created",
+        "pole.event.recorded", "pole.event.recorded", "pole.link.created",
+    ]  # fmt: skip
     assert events[0].location is not None
-    assert events[0].location == events[2].location  # one place, found once
+    assert events[0].location == events[2].location  # one place, found again
     assert events[1].location is None
     assert sorted(Link.objects.filter(role="scene").values_list("event__source_id", flat=True)) == ["1", "3"]
 
-    with CaptureQueriesContext(connection) as statements:
-        again = services.record_events_at_places(actor=handler, force=met, events=batch)  # fed twice: nothing new
-    assert _reads_of_links(statements)  # stored events: their links are read
-    assert [e.pk for e in again] == [e.pk for e in events]
+    again = services.record_event_at_place(actor=handler, force=met, event=given("1"), place=whitehall)
+    assert again.pk == events[0].pk  # fed twice: nothing new
     assert (Event.objects.count(), Location.objects.count(), Link.objects.count()) == (3, 1, 2)

@@ -33,8 +33,6 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.db import connections
 
-from bluelamp.core.db.rows import prepared_cursor
-
 log = logging.getLogger(__name__)
 
 ORIGIN = uuid.uuid4().hex  # this process
@@ -221,7 +219,7 @@ class PostgresBridge(_Listening):
         if not payloads:
             return
         try:
-            with prepared_cursor(connections[self.alias]) as cursor:  # the same statement after every batch
+            with connections[self.alias].cursor() as cursor:
                 cursor.execute(NOTIFY_EACH, [self.channel, payloads])
         except Exception:  # the local screens already have them
             log.warning("live bridge (postgres): could not notify", exc_info=True)

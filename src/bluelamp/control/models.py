@@ -116,10 +116,8 @@ class Incident(Location):
 
     force = models.ForeignKey("core.Force", on_delete=models.PROTECT, related_name="+")
     cad_day = models.DateField(help_text="The day (Europe/London) the CAD number belongs to.")
-    # Given last in the transaction that makes the incident, so that concurrent calls queue for
-    # the day's counter only while they commit (control.services._make_incidents); never NULL
-    # once committed (on PostgreSQL a deferred constraint trigger refuses it, migration 0008).
-    cad_number = models.PositiveIntegerField(null=True)
+    # Given when the incident is made, from the force's counter for the day (control.services).
+    cad_number = models.PositiveIntegerField()
     created_at = models.DateTimeField(db_index=True)
     description = models.TextField(blank=True)
     opening_category = models.CharField(max_length=60)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -27,15 +27,13 @@ from bluelamp.control.models import (
     IncidentLogEntry,
     ThriveAssessment,
 )
-from bluelamp.core import audit, requestcontext
+from bluelamp.core import audit
 from bluelamp.core import selectors as core_selectors
 from bluelamp.core.access import Actor, require
-from bluelamp.core.db.rows import insert_rows, prepared_cursor, update_rows
 from bluelamp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from bluelamp.core.events import emit, emit_all, event
+from bluelamp.core.events import emit
 from bluelamp.core.geography import h3_cell
-from bluelamp.core.groupcommit import GroupWriter
-from bluelamp.core.models import AuditEntry, Bcu, Borough, Force, OutboxEvent, User, known_related, with_related
+from bluelamp.core.models import Bcu, Borough, Force, User, known_related, with_related
 
 CONTACT = "control.contact"  # audit record types
 INCIDENT = "control.incident"
@@ -146,18 +144,25 @@ def receive_contact(
         details=details,
         source_reference=source_reference,
     )
-    existing = _delivered_before(contact.force, channel, contact.source_reference)
+    return _save_contact(actor, contact)
+
+
+def _save_contact(actor: Actor, contact: Contact) -> Received:
+    """Save ``contact`` (from :func:`_contact_from`) with its audit entry and event, unless its
+    source reference was delivered before."""
+    existing = _delivered_before(contact.force, contact.channel, contact.source_reference)
     if existing is not None:
         return Received(existing, created=False)
     try:
         # A savepoint only when a repeated delivery can collide (the constraint is on the source
         # reference): it costs a round trip to the database each way.
         with transaction.atomic(savepoint=bool(contact.source_reference)):
-            written = _write_contacts([Taken(actor, contact)])
-            emit_all(list(written.events))
-            audit.append(written.audit)
+            contact.save()
+            _record_contact_collection(actor, contact)
+            emit("control.contact.received", force=contact.force, contact_id=contact.pk, channel=contact.channel)
     except IntegrityError:
-        again = _delivered_before(contact.force, channel, contact.source_reference)  # a simultaneous delivery won
+        # A simultaneous delivery won.
+        again = _delivered_before(contact.force, contact.channel, contact.source_reference)
         if again is None:
             raise
         return Received(again, created=False)
@@ -205,41 +210,6 @@ def _contact_from(
     return contact
 
 
-@dataclass(frozen=True)
-class Taken:
-    """A contact and who took it, from which request: what one write of many needs to know."""
-
-    actor: Actor
-    contact: Contact
-    context: requestcontext.RequestContext = field(default_factory=requestcontext.current)
-
-
-@dataclass(frozen=True)
-class ContactsWritten:
-    """What saving contacts leaves the caller to do in the same transaction: emit their events
-    and append their audit entries, each with the rest of the transaction's."""
-
-    events: tuple[OutboxEvent, ...] = ()
-    audit: tuple[AuditEntry, ...] = ()
-
-
-def _write_contacts(taken: list[Taken]) -> ContactsWritten:
-    """Save new contacts (one INSERT however many); their events and audit entries, prepared."""
-    insert_rows([each.contact for each in taken])
-    return ContactsWritten(
-        events=tuple(
-            event(
-                "control.contact.received",
-                force=each.contact.force,
-                contact_id=each.contact.pk,
-                channel=each.contact.channel,
-            )
-            for each in taken
-        ),
-        audit=tuple(_contact_collection(each) for each in taken if _holds_personal_data(each.contact)),
-    )
-
-
 def _delivered_before(force: Force, channel: str, source_reference: str) -> Contact | None:
     if not source_reference:
         return None
@@ -250,16 +220,16 @@ def _holds_personal_data(contact: Contact) -> bool:
     return bool(contact.caller_name or contact.caller_phone or contact.details)
 
 
-def _contact_collection(taken: Taken) -> AuditEntry:
-    return audit.prepare(
-        operation=audit.Operation.COLLECTION,
-        actor=taken.actor,
-        record_type=CONTACT,
-        record_ids=[taken.contact.pk],
-        force=taken.contact.force,
-        details={"channel": taken.contact.channel},
-        context=taken.context,
-    )
+def _record_contact_collection(actor: Actor, contact: Contact) -> None:
+    if _holds_personal_data(contact):
+        audit.record(
+            operation=audit.Operation.COLLECTION,
+            actor=actor,
+            record_type=CONTACT,
+            record_ids=[contact.pk],
+            force=contact.force,
+            details={"channel": contact.channel},
+        )
 
 
 def _open_contact(actor: Actor, contact: Contact) -> Contact:
@@ -342,19 +312,14 @@ def link_contact(*, actor: Actor, contact: Contact, incident: Incident, position
 
 def _record_incident_collection(actor: Actor, incident: Incident, contact: Contact) -> None:
     if _holds_personal_data(contact):
-        audit.append([_incident_collection(Taken(actor, contact), incident)])
-
-
-def _incident_collection(taken: Taken, incident: Incident) -> AuditEntry:
-    return audit.prepare(
-        operation=audit.Operation.COLLECTION,
-        actor=taken.actor,
-        record_type=INCIDENT,
-        record_ids=[incident.pk],
-        force=incident.force,
-        details={"copied_from_contact": taken.contact.pk},
-        context=taken.context,
-    )
+        audit.record(
+            operation=audit.Operation.COLLECTION,
+            actor=actor,
+            record_type=INCIDENT,
+            record_ids=[incident.pk],
+            force=incident.force,
+            details={"copied_from_contact": contact.pk},
+        )
 
 
 # Incidents --------------------------------------------------------------------------------
@@ -365,32 +330,18 @@ def cad_day(at: dt.datetime) -> dt.date:
     return timezone.localdate(at)
 
 
-def allocate_cad_numbers(*, force: Force, day: dt.date, count: int = 1) -> range:
-    """The next ``count`` CAD numbers of ``force`` on ``day``. The counter row stays locked until
-    the caller's transaction ends, so concurrent incidents queue for their numbers."""
+def allocate_cad_number(*, force: Force, day: dt.date) -> int:
+    """The next CAD number of ``force`` on ``day``. The counter row stays locked until the
+    caller's transaction ends, so concurrent incidents queue for their numbers."""
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("allocate_cad_numbers must run inside the transaction that uses the numbers")
-    last = _advance_cad_counter(force, day, count)
-    if last is None:  # the day's first incident: make the row (or find it made), then take from it
+        raise RuntimeError("allocate_cad_number must run inside the transaction that uses the number")
+    counter = CadCounter.objects.select_for_update().filter(force=force, day=day).first()
+    if counter is None:  # the day's first incident: make the row (or find it made), then lock it
         CadCounter.objects.get_or_create(force=force, day=day)
-        last = _advance_cad_counter(force, day, count)
-        assert last is not None
-    return range(last - count + 1, last + 1)
-
-
-def _advance_cad_counter(force: Force, day: dt.date, count: int) -> int | None:
-    """Move the day's counter on by ``count`` and return its new last number (None if the day has
-    no counter yet), in one statement: the row is locked from then until the transaction ends."""
-    connection = transaction.get_connection()
-    table = connection.ops.quote_name(CadCounter._meta.db_table)  # the model's own name; values are parameters
-    with prepared_cursor(connection) as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET last_number = last_number + %s WHERE force_id = %s AND day = %s "  # noqa: S608
-            "RETURNING last_number",
-            [count, force.pk, connection.ops.adapt_datefield_value(day)],
-        )
-        row = cursor.fetchone()
-    return int(row[0]) if row else None
+        counter = CadCounter.objects.select_for_update().get(force=force, day=day)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number
 
 
 @transaction.atomic
@@ -400,95 +351,30 @@ def create_incident_from_contact(
     """Turn a contact into a new incident, copying everything it holds (location, description,
     category, every detail). The copy is written to the incident's log as an automatic entry."""
     require(actor, "control.add_incident")
-    making = Making(Taken(actor, _open_contact(actor, contact)), category, qualifiers, position)
-    return _make_incidents([making])[0]
+    contact = _open_contact(actor, contact)
+    return _make_incident(actor, contact, *_opening(contact, category, qualifiers), position)
 
 
-@dataclass(frozen=True)
-class Making:
-    """An incident to make from ``taken.contact``, which the caller holds locked, or which is new
-    and saved with its incident. ``category`` and ``qualifiers``: the handler's, else the contact's."""
-
-    taken: Taken
-    category: str = ""
-    qualifiers: list[str] | None = None
-    position: str = ""
-
-
-def _make_incidents(makings: list[Making]) -> list[Incident]:
-    """The incidents from their contacts, written together: the CAD counter is locked once per
-    force, and each kind of row is one statement however many incidents there are.
-
-    New contacts (a call made an incident in one step) are saved after their incidents, closed
-    as they are inserted; their events are emitted with the incidents' (one statement), and
-    their audit entries appended with the incidents' own. The trail's head is locked once and
-    last, so that on PostgreSQL concurrent transactions queue for it only while they commit."""
-    now = timezone.now()
-    incidents = [_incident_from(making, now) for making in makings]  # checked before any write
-    insert_rows(incidents)  # numbered below, as late as it can be
-    contacts = [making.taken.contact for making in makings]
-    new = [making.taken for making in makings if making.taken.contact._state.adding]
-    held = [contact for contact in contacts if not contact._state.adding]
-    for contact, incident in zip(contacts, incidents, strict=True):
-        contact.outcome, contact.incident, contact.closed_at = Contact.Outcome.INCIDENT, incident, now
-    contacts_written = _write_contacts(new)  # inserted closed: no UPDATE after
-    update_rows(held, ["outcome", "incident", "closed_at"])
-    entries = insert_rows(
-        [_first_log_entry(making, incident) for making, incident in zip(makings, incidents, strict=True)]
-    )
-    for incident, contact, entry in zip(incidents, contacts, entries, strict=True):
-        incident.log_length, incident.last_log_hash = 1, entry.entry_hash
-        known_related(incident, contacts=[contact], assessments=[], log=[entry])  # all it has: shown without a query
-    emit_all(  # its receivers (the POLE feed, dispatch) do their work before the number is given
-        [
-            *contacts_written.events,
-            *(
-                event(
-                    "control.incident.created",
-                    force=incident.force,
-                    about=incident,
-                    incident_id=incident.pk,
-                    contact_id=contact.pk,
-                    category=incident.opening_category,
-                )
-                for incident, contact in zip(incidents, contacts, strict=True)
-            ),
-        ]
-    )
-    # The CAD counter stays locked from here until the commit, so nothing is left after it but
-    # the number itself and the audit trail (whose head is locked last, for the same reason).
-    _number(incidents, cad_day(now))
-    update_rows(incidents, ["cad_number", "log_length", "last_log_hash"])
-    audit.append(
-        [
-            *contacts_written.audit,
-            *(
-                _incident_collection(making.taken, incident)
-                for making, incident in zip(makings, incidents, strict=True)
-                if _holds_personal_data(making.taken.contact)
-            ),
-        ]
-    )
-    return incidents
-
-
-def _opening(making: Making) -> tuple[str, list[str]]:
+def _opening(contact: Contact, category: str = "", qualifiers: list[str] | None = None) -> tuple[str, list[str]]:
     """The incident's opening category and qualifiers (the handler's, else the contact's), checked."""
-    contact = making.taken.contact
-    category = making.category or contact.category
-    qualifiers = list(making.qualifiers if making.qualifiers is not None else contact.qualifiers)
+    category = category or contact.category
+    qualifiers = list(qualifiers if qualifiers is not None else contact.qualifiers)
     if not category:
         raise InvalidInput("Choose the NSIR opening category before making the incident.")
     rules.check_category(category, qualifiers, what="opening category")
     return category, qualifiers
 
 
-def _incident_from(making: Making, now: dt.datetime) -> Incident:
-    contact = making.taken.contact
-    category, qualifiers = _opening(making)
-    return Incident(
-        force=_actor_force(making.taken.actor),  # the contact's own (checked), from the process's copy
-        cad_day=cad_day(now),
+def _make_incident(actor: Actor, contact: Contact, category: str, qualifiers: list[str], position: str) -> Incident:
+    """The incident from ``contact``, which the caller holds locked (or saved in this transaction),
+    numbered as it is made."""
+    now = timezone.now()
+    day = cad_day(now)
+    force = _actor_force(actor)  # the contact's own (checked), from the process's copy
+    incident = Incident.objects.create(
+        force=force,
+        cad_day=day,
+        cad_number=allocate_cad_number(force=force, day=day),
         created_at=now,
         description=contact.description,
         opening_category=category,
@@ -501,34 +387,29 @@ def _incident_from(making: Making, now: dt.datetime) -> Incident:
         bcu=contact.bcu,
         h3_cell=contact.h3_cell,
     )
-
-
-def _number(incidents: list[Incident], day: dt.date) -> None:
-    """Give each incident the next CAD number of its force, in order."""
-    by_force: dict[int, list[Incident]] = {}
-    for incident in incidents:
-        by_force.setdefault(incident.force_id, []).append(incident)
-    for group in by_force.values():
-        numbers = allocate_cad_numbers(force=group[0].force, day=day, count=len(group))
-        for incident, number in zip(group, numbers, strict=True):
-            incident.cad_number = number
-
-
-def _first_log_entry(making: Making, incident: Incident) -> IncidentLogEntry:
-    contact = making.taken.contact
-    return _log_entry(
+    contact.outcome, contact.incident, contact.closed_at = Contact.Outcome.INCIDENT, incident, now
+    contact.save(update_fields=["outcome", "incident", "closed_at"])
+    entry = append_log_entry(
         incident=incident,
-        actor=making.taken.actor,
+        actor=actor,
         kind=Kind.AUTOMATIC,
         text=f"Incident created from {_contact_text(contact)}",
-        data={
-            "from_contact": _contact_summary(contact),
-            "category": incident.opening_category,
-            "qualifiers": incident.opening_qualifiers,
-        },
-        position=making.position,
-        previous_hash=GENESIS_HASH,
+        data={"from_contact": _contact_summary(contact), "category": category, "qualifiers": qualifiers},
+        position=position,
+        new_incident=True,
     )
+    _record_incident_collection(actor, incident, contact)
+    known_related(incident, contacts=[contact], assessments=[], log=[entry])  # all it has: shown without a query
+    emit(
+        "control.incident.created",
+        force=incident.force,
+        about=incident,
+        incident_id=incident.pk,
+        reference=incident.reference,
+        contact_id=contact.pk,
+        category=category,
+    )
+    return incident
 
 
 @dataclass(frozen=True)
@@ -537,75 +418,24 @@ class Made:
     created: bool  # False when the same source reference was delivered before
 
 
+@transaction.atomic
 def create_incident_from_call(*, actor: Actor, position: str = "", **contact: Any) -> Made:
     """Take a contact and make it an incident in one step (one transaction): for a call that
     plainly needs one, and for systems that send incidents (another service's CAD, a monitoring
     centre). ``contact`` is what :func:`receive_contact` takes. Sending the same
-    ``source_reference`` again gives back the incident made the first time.
-
-    Everything is checked before any write. Called outside a transaction (a request), the call
-    is written by :data:`_calls_writer` together with the calls other requests are making at
-    the same moment; inside one, it is written in the caller's transaction."""
+    ``source_reference`` again gives back the incident made the first time. Everything is
+    checked before any write."""
     require(actor, "control.add_contact")
     require(actor, "control.add_incident")
-    making = Making(Taken(actor, _contact_from(actor, **contact)), position=position)
-    _opening(making)  # the category is there and known: refused here, not in a batch
-    if transaction.get_connection().in_atomic_block:
-        return _write_calls([making])[0]
-    return _calls_writer.submit(making)
-
-
-@transaction.atomic
-def _write_calls(makings: list[Making]) -> list[Made]:
-    """Write calls (see :func:`create_incident_from_call`) in one transaction. A source reference
-    delivered before, or twice in these calls, gives back the incident made the first time."""
-    fresh = _first_deliveries(makings)
-    made = dict(zip(map(id, fresh), _make_incidents(fresh), strict=True))
-    return [Made(made[id(making)], created=True) if id(making) in made else _repeat(making) for making in makings]
-
-
-def _first_deliveries(makings: list[Making]) -> list[Making]:
-    """The calls with no source reference, or one not delivered before nor earlier in ``makings``."""
-    seen = _delivered({key for making in makings if (key := _source_key(making.taken.contact))})
-    first = []
-    for making in makings:
-        key = _source_key(making.taken.contact)
-        if key is None or key not in seen:
-            first.append(making)
-        if key is not None:
-            seen.add(key)
-    return first
-
-
-SourceKey = tuple[int, str, str]  # force, channel, source reference
-
-
-def _delivered(keys: set[SourceKey]) -> set[SourceKey]:
-    """Which of ``keys`` were delivered before: one query for them all."""
-    if not keys:
-        return set()
-    delivered = Contact.objects.filter(
-        force_id__in={force_id for force_id, _, _ in keys}, source_reference__in={ref for _, _, ref in keys}
-    ).only("force_id", "channel", "source_reference")
-    return {(contact.force_id, contact.channel, contact.source_reference) for contact in delivered} & keys
-
-
-def _source_key(contact: Contact) -> SourceKey | None:
-    return (contact.force_id, contact.channel, contact.source_reference) if contact.source_reference else None
-
-
-def _repeat(making: Making) -> Made:
-    """A call delivered before: its incident, made now if the first delivery's contact has none."""
-    contact = making.taken.contact
-    first = _delivered_before(contact.force, contact.channel, contact.source_reference)
-    assert first is not None  # _first_deliveries found it, in this transaction
-    if first.incident_id is not None:
-        return Made(Incident.objects.get(pk=first.incident_id), created=False)
-    made = create_incident_from_contact(actor=making.taken.actor, contact=first, position=making.position)
+    taken = _contact_from(actor, **contact)
+    category, qualifiers = _opening(taken)  # refused before anything is saved
+    received = _save_contact(actor, taken)
+    if received.created:
+        return Made(_make_incident(actor, received.contact, category, qualifiers, position), created=True)
+    if received.contact.incident_id is not None:
+        return Made(Incident.objects.get(pk=received.contact.incident_id), created=False)
+    made = create_incident_from_contact(actor=actor, contact=received.contact, position=position)
     return Made(made, created=True)
-
-
-_calls_writer: GroupWriter[Making, Made] = GroupWriter(_write_calls)
 
 
 def _lock_incident(actor: Actor, incident: Incident, expected_version: int | None) -> Incident:
@@ -824,11 +654,17 @@ def append_log_entry(
     data: dict[str, Any] | None = None,
     position: str = "",
     corrects: IncidentLogEntry | None = None,
+    new_incident: bool = False,
 ) -> IncidentLogEntry:
     """Chain one entry onto an incident's log. Callers hold the incident row's lock (services
-    lock it first), so entries of one incident are chained one after another."""
+    lock it first), so entries of one incident are chained one after another. ``new_incident``:
+    the incident was made in this transaction, so nobody else can see it and its head is known."""
     with transaction.atomic(savepoint=False):  # part of the caller's transaction, whole or not at all
-        head = Incident.objects.select_for_update().only("log_length", "last_log_hash").get(pk=incident.pk)
+        head = (
+            incident
+            if new_incident
+            else Incident.objects.select_for_update().only("log_length", "last_log_hash").get(pk=incident.pk)
+        )
         entry = _log_entry(
             incident=incident,
             actor=actor,

@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from bluelamp.core import requestcontext
 from bluelamp.core.access import Actor, scoped
-from bluelamp.core.db.rows import insert_rows, select_rows, update_rows
 from bluelamp.core.errors import InvalidInput
 from bluelamp.core.models import AuditChainHead, AuditEntry, Force, User, with_related
 
@@ -93,37 +92,8 @@ def record(
     recipients: Sequence[str] = (),
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry to the audit trail, chained to the one before it."""
-    return append(
-        [
-            prepare(
-                operation=operation,
-                actor=actor,
-                record_type=record_type,
-                record_ids=record_ids,
-                force=force,
-                justification=justification,
-                recipients=recipients,
-                details=details,
-            )
-        ]
-    )[0]
-
-
-def prepare(
-    *,
-    operation: str,
-    actor: Any,
-    record_type: str,
-    record_ids: Iterable[Any],
-    force: Force | None = None,
-    justification: str = "",
-    recipients: Sequence[str] = (),
-    details: dict[str, Any] | None = None,
-    context: requestcontext.RequestContext | None = None,
-) -> AuditEntry:
-    """An entry checked and ready for :func:`append` (not yet chained or saved). ``context``:
-    the request it belongs to, when that is not the request this thread is serving."""
+    """Append one entry to the audit trail, chained to the one before it, in the caller's
+    transaction (or one of its own)."""
     if operation not in Operation.values:
         raise InvalidInput(f"{operation!r} is not an audit operation: use one of {', '.join(Operation.values)}.")
     justification = justification.strip()
@@ -132,46 +102,35 @@ def prepare(
     if operation == Operation.CONSULTATION and record_type in PERSON_RECORD_TYPES and not justification:
         raise InvalidInput("Say why you need to see this person's record before it is shown.")
     user, label, actor_force_id = _actor_parts(actor)
-    context = context or requestcontext.current()
-    return AuditEntry(
-        at=timezone.now(),
-        operation=operation,
-        actor=user,
-        actor_label=label,
-        force_id=force.pk if force else actor_force_id,
-        record_type=record_type,
-        record_ids=[str(i) for i in record_ids],
-        justification=justification,
-        recipients=list(recipients),
-        request_id=context.request_id,
-        ip_address=_stored_ip(context.ip_address),
-        details=details or {},
-    )
-
-
-def append(entries: Sequence[AuditEntry]) -> list[AuditEntry]:
-    """Chain ``entries`` (from :func:`prepare`), in order, onto the trail: the head is locked and
-    moved once however many there are."""
-    if not entries:
-        return []
-    # No savepoint: the entries are part of their caller's transaction, which stands or falls whole.
+    context = requestcontext.current()
+    # No savepoint: the entry is part of its caller's transaction, which stands or falls whole.
     with transaction.atomic(savepoint=False):
         head = _locked_head()
-        previous = head.last_hash
-        for new in entries:
-            new.previous_hash = previous
-            new.entry_hash = previous = entry_hash(new)
-        saved = insert_rows(entries)
-        head.last_hash, head.last_entry_id = previous, saved[-1].pk
-        update_rows([head], ["last_hash", "last_entry_id"])
-    return saved
+        entry = AuditEntry(
+            at=timezone.now(),
+            operation=operation,
+            actor=user,
+            actor_label=label,
+            force_id=force.pk if force else actor_force_id,
+            record_type=record_type,
+            record_ids=[str(i) for i in record_ids],
+            justification=justification,
+            recipients=list(recipients),
+            request_id=context.request_id,
+            ip_address=_stored_ip(context.ip_address),
+            details=details or {},
+            previous_hash=head.last_hash,
+        )
+        entry.entry_hash = entry_hash(entry)
+        entry.save()
+        head.last_hash, head.last_entry_id = entry.entry_hash, entry.pk
+        head.save(update_fields=["last_hash", "last_entry_id"])
+    return entry
 
 
 def _locked_head() -> AuditChainHead:
-    """The chain's head, locked until the transaction ends; made at the first entry ever."""
-    found = select_rows(AuditChainHead, "id = 1", lock=True)  # on every write's path: compiled once
-    if found:
-        return found[0]
+    """The chain's head, locked until the transaction ends, so entries are chained one after
+    another; made at the first entry ever."""
     head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
     return head
 

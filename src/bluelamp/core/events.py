@@ -1,8 +1,7 @@
 """Events: each service that changes state emits one, in the same transaction (outbox).
 
 Receivers in this process (the live screens, the POLE feed, dispatch) listen to
-:data:`emitted`, which carries every event one call wrote: a service that writes many records
-at once emits their events at once, and a receiver can then handle them at once too."""
+:data:`emitted`, which carries the event just written (as a list of one)."""
 
 from __future__ import annotations
 
@@ -11,7 +10,6 @@ from typing import Any, TypeVar
 from django.db.models import Model
 from django.dispatch import Signal
 
-from bluelamp.core.db.rows import insert_rows
 from bluelamp.core.models import Force, OutboxEvent
 
 M = TypeVar("M", bound=Model)
@@ -27,22 +25,11 @@ def emit(topic: str, *, force: Force | None = None, about: Model | None = None, 
     ``about``: the record the event is about, as the service holds it. Receivers in this process
     find it as ``event.about`` (it is not stored), so they need not read back what the
     transaction has just written."""
-    return emit_all([event(topic, force=force, about=about, **payload)])[0]
-
-
-def event(topic: str, *, force: Force | None = None, about: Model | None = None, **payload: Any) -> OutboxEvent:
-    """An event for :func:`emit_all` (as :func:`emit` takes it), not yet written."""
     new = OutboxEvent(topic=topic, force=force, payload=payload)
+    new.save()
     new.about = about
+    emitted.send(sender=OutboxEvent, events=[new])
     return new
-
-
-def emit_all(events: list[OutboxEvent]) -> list[OutboxEvent]:
-    """Write ``events`` (from :func:`event`) in one statement, then tell this process's receivers."""
-    if events:
-        insert_rows(events)
-        emitted.send(sender=OutboxEvent, events=events)
-    return events
 
 
 def about(event: OutboxEvent, model: type[M], pk: Any) -> M | None:

@@ -18,7 +18,6 @@ from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
 from bluelamp.core.access import ClientActor, require
-from bluelamp.core.db.rows import select_rows
 from bluelamp.core.errors import InvalidInput, PermissionDenied
 from bluelamp.core.events import emit
 from bluelamp.core.models import ApiToken, Force, User
@@ -94,11 +93,9 @@ def authenticate_token(secret: str) -> ClientActor | None:
     """The client a token belongs to, or None if it is unknown, revoked or expired. Checked
     against the database on every request, so a revocation takes effect at once."""
     now = timezone.now()
-    # Read on every request: a query compiled once (the hash is unique).
-    found = select_rows(ApiToken, "secret_hash = %s AND revoked_at IS NULL", [_hash(secret)])
-    if not found:
+    token = ApiToken.objects.filter(secret_hash=_hash(secret), revoked_at__isnull=True).first()
+    if token is None:
         return None
-    (token,) = found
     if token.expires_at is not None and token.expires_at <= now:
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:

@@ -20,7 +20,6 @@ from bluelamp.control import selectors as control_selectors
 from bluelamp.control import services as control_services
 from bluelamp.control.models import Assignment, Incident, Resource
 from bluelamp.core.access import Actor, require
-from bluelamp.core.db.rows import placeholders, select_rows
 from bluelamp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bluelamp.core.events import emit
 from bluelamp.core.geography import geometry_from_geojson
@@ -325,12 +324,14 @@ def operations_holding(incidents: list[Incident]) -> list[tuple[Operation, Incid
     lats, lons = [lat for _, lat, _ in placed], [lon for _, _, lon in placed]
     forces = {incident.force_id for incident, _, _ in placed}
     created = [incident.created_at for incident, _, _ in placed]
-    # On every new incident's path: a query compiled once.
-    candidates = select_rows(
-        Operation,
-        f"force_id IN ({placeholders(forces)}) AND starts_at <= %s AND ends_at > %s"
-        " AND min_lat <= %s AND max_lat >= %s AND min_lon <= %s AND max_lon >= %s",
-        [*forces, max(created), min(created), max(lats), min(lats), max(lons), min(lons)],
+    candidates = Operation.objects.filter(
+        force_id__in=forces,
+        starts_at__lte=max(created),
+        ends_at__gt=min(created),
+        min_lat__lte=max(lats),
+        max_lat__gte=min(lats),
+        min_lon__lte=max(lons),
+        max_lon__gte=min(lons),
     )
     return [
         (operation, incident)

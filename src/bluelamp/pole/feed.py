@@ -15,15 +15,12 @@ transaction to wait for), and a failure here never undoes a call handler's work:
 back to the savepoint and logged, and feeding the incident again (``feed_incident``) is safe,
 because every step is idempotent.
 
-A new incident is fed before it has its CAD number (the control room gives the number last, so
-that the day's counter is locked only while the transaction commits). The event is therefore
-keyed and titled without it (the incident's id; what happened), and POLE shows the CAD reference
-by asking the control room for it when it shows the event (``_cad_references``)."""
+The event is keyed and titled by the incident's id and what happened, and POLE shows the CAD
+reference by asking the control room for it when it shows the event (``_cad_references``)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Set
 from typing import Any
 
 from django.dispatch import receiver
@@ -68,47 +65,27 @@ def feed_actor(force_id: int) -> ClientActor:
 
 @receiver(emitted, sender=OutboxEvent, dispatch_uid="pole-feed-from-control")
 def _on_events(sender: type[OutboxEvent], events: list[OutboxEvent], **kwargs: Any) -> None:
-    by_force: dict[int, dict[int, Incident | None]] = {}  # incidents in the order of their events, once each
-    created: set[int] = set()  # made in this transaction: POLE cannot hold them yet
     for event in events:
         incident_id = int(event.payload.get("incident_id") or 0) if event.topic in TOPICS else 0
         if incident_id and event.force_id is not None:
-            fed = by_force.setdefault(event.force_id, {})
-            fed[incident_id] = about(event, Incident, incident_id) or fed.get(incident_id)
-            if event.topic == "control.incident.created":
-                created.add(incident_id)
-    for force_id, incidents in by_force.items():
-        _feed_quietly(force_id, incidents, created)
+            _feed_quietly(event.force_id, incident_id, about(event, Incident, incident_id))
 
 
-def _feed_quietly(force_id: int, incidents: dict[int, Incident | None], created: Set[int]) -> None:
-    which = ", ".join(map(str, incidents))
+def _feed_quietly(force_id: int, incident_id: int, incident: Incident | None) -> None:
     try:  # the POLE service is atomic: inside the caller's transaction, a savepoint rolled back on failure
-        feed_incidents(force_id=force_id, incidents=incidents, created=created)
+        feed_incident(force_id=force_id, incident_id=incident_id, incident=incident)
     except DomainError as error:
-        logger.warning("POLE feed: incidents %s not fed: %s", which, error.message)
+        logger.warning("POLE feed: incident %s not fed: %s", incident_id, error.message)
     except Exception:
-        logger.exception("POLE feed: incidents %s not fed", which)
+        logger.exception("POLE feed: incident %s not fed", incident_id)
 
 
 def feed_incident(*, force_id: int, incident_id: int, incident: Incident | None = None) -> None:
     """Bring POLE's copy of the incident up to date: the event and its place. ``incident``: the
     control room's own copy, as its transaction holds it (else it is read)."""
-    feed_incidents(force_id=force_id, incidents={incident_id: incident})
-
-
-def feed_incidents(*, force_id: int, incidents: dict[int, Incident | None], created: Set[int] = frozenset()) -> None:
-    """:func:`feed_incident` for many incidents of one force (id → the control room's copy, or
-    None to read it), each kind of POLE record written in one statement, in one POLE service
-    call (its savepoint is what a failure is rolled back to). ``created``: the ids of those made
-    in the caller's transaction, which POLE cannot hold yet."""
     actor = feed_actor(force_id)
-    held = [incident or control.incident(actor=actor, incident_id=pk) for pk, incident in incidents.items()]
-    services.record_events_at_places(
-        actor=actor,
-        force=held[0].force,
-        events=[services.EventAtPlace(_event(incident, incident.pk in created), _place(incident)) for incident in held],
-    )
+    held = incident or control.incident(actor=actor, incident_id=incident_id)
+    services.record_event_at_place(actor=actor, force=held.force, event=_event(held), place=_place(held))
 
 
 def _place(incident: Incident) -> services.PlaceIn | None:
@@ -117,7 +94,7 @@ def _place(incident: Incident) -> services.PlaceIn | None:
     return services.PlaceIn(incident.address or f"{lat:.5f}, {lon:.5f}", lat, lon)
 
 
-def _event(incident: Incident, created: bool) -> services.EventIn:
+def _event(incident: Incident) -> services.EventIn:
     category = rules.nsir_categories().get(incident.opening_category)
     return services.EventIn(
         kind=catalogue.INCIDENT,
@@ -127,5 +104,4 @@ def _event(incident: Incident, created: bool) -> services.EventIn:
         title=category.name if category else incident.opening_category,
         status=incident.get_status_display(),
         open=incident.status != incident.Status.CLOSED,
-        source_new=created,
     )

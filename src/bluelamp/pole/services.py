@@ -1,31 +1,28 @@
 """Writes to the POLE store. One function per change, keyword-only, each in one transaction:
 it checks the actor's permission and force, writes the audit entry where personal data is
 processed (DPA 2018 s.62: a new person is a collection; a link or marker on a person is an
-alteration of their record) and emits the event (a service of several steps emits its events
-together, in one statement). Other systems feed POLE through these functions: the control room
-sends its incidents, each at its place, to :func:`record_events_at_places` (idempotent on each
-incident's own reference); people and vehicles go through :func:`find_or_create_person`,
+alteration of their record) and emits the event. Other systems feed POLE through these
+functions: the control room sends each incident at its place to :func:`record_event_at_place`
+(idempotent on the incident's own reference); people and vehicles go through :func:`find_or_create_person`,
 :func:`find_or_create_vehicle` and :func:`link`."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from functools import partial
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from bluelamp.core import audit
 from bluelamp.core.access import Actor, require
-from bluelamp.core.db.rows import insert_rows, placeholders, select_rows
 from bluelamp.core.errors import InvalidInput, NotFound
-from bluelamp.core.events import emit, emit_all
-from bluelamp.core.events import event as new_event
+from bluelamp.core.events import emit
 from bluelamp.core.geography import check_lat_lon
-from bluelamp.core.models import AuditEntry, Force, OutboxEvent, User
+from bluelamp.core.models import Force, User
 from bluelamp.core.selectors import borough_at
 from bluelamp.pole import catalogue, nearby
 from bluelamp.pole.models import Event, Link, Location, Object, Person, WarningMarker
@@ -36,7 +33,6 @@ PERSON = "pole.person"  # the audit trail's record type for a person's record
 # disagree by a few metres).
 REUSE_WITHIN_M = 10.0
 M = TypeVar("M", bound=models.Model)
-R = TypeVar("R")
 
 
 def _own_force(actor: Actor, force_id: int) -> None:
@@ -57,15 +53,6 @@ def _known(code: str, choices: Callable[[], list[tuple[str, str]]], what: str) -
     return code
 
 
-def _emitting_once(write: Callable[[list[OutboxEvent]], R]) -> R:
-    """What ``write(emitting)`` returns, once the events it put in ``emitting`` are emitted in one
-    statement: a service made of several steps writes one outbox row set, not one per step."""
-    emitting: list[OutboxEvent] = []
-    written = write(emitting)
-    emit_all(emitting)
-    return written
-
-
 def _create_or_existing(create: Callable[[], M], existing: Callable[[], M | None]) -> tuple[M, bool]:
     """Create a row; if a concurrent writer created the same one first (a unique constraint
     fails), return theirs. Makes the find-or-create services safe to call twice at once."""
@@ -80,11 +67,7 @@ def _create_or_existing(create: Callable[[], M], existing: Callable[[], M | None
 
 
 def _audit_person(operation: str, *, actor: Actor, person: Person, **details: Any) -> None:
-    audit.append([_person_entry(operation, actor=actor, person=person, **details)])
-
-
-def _person_entry(operation: str, *, actor: Actor, person: Person, **details: Any) -> AuditEntry:
-    return audit.prepare(
+    audit.record(
         operation=operation,
         actor=actor,
         record_type=PERSON,
@@ -116,14 +99,12 @@ def record_event(
     """Record an event owned by ``source_system`` under its reference ``source_id``, or bring
     the stored copy up to date: calling it again with the same reference never duplicates."""
     given = EventIn(kind, source_system, source_id, occurred_at, title, status, location, open)
-    return record_events(actor=actor, force=force, events=[given])[0]
+    return _record_event(actor, force, given)
 
 
 @dataclass(frozen=True)
 class EventIn:
-    """An event as :func:`record_event` takes it. ``source_new``: the source's record was made in
-    the caller's transaction, so POLE cannot hold it yet and no other transaction can record it
-    (nothing is read for it first, and no savepoint guards its insert)."""
+    """An event as :func:`record_event` takes it."""
 
     kind: str
     source_system: str
@@ -133,7 +114,6 @@ class EventIn:
     status: str = ""
     location: Location | None = None
     open: bool = True
-    source_new: bool = False
 
     def checked(self, force: Force) -> tuple[tuple[str, str], dict[str, Any]]:
         """Its key (source system, reference) and its values, or InvalidInput."""
@@ -154,112 +134,24 @@ class EventIn:
         return (source_system, source_id), values
 
 
-@transaction.atomic
-def record_events(*, actor: Actor, force: Force, events: Sequence[EventIn]) -> list[Event]:
-    """:func:`record_event` for many events of ``force`` at once: the stored copies are read in
-    one query and the new events written in one statement."""
-    return _emitting_once(partial(_record_events, actor, force, events))[0]
-
-
-def _record_events(
-    actor: Actor, force: Force, events: Sequence[EventIn], emitting: list[OutboxEvent]
-) -> tuple[list[Event], list[Event]]:
-    """The events in the order given, and those of them made here."""
+def _record_event(actor: Actor, force: Force, given: EventIn) -> Event:
     _own_force(actor, force.pk)
-    given = [event.checked(force) for event in events]
-    new = {key for (key, _), event in zip(given, events, strict=True) if event.source_new}
-    stored = {_event_key(event): event for event in _stored_events(force, [key for key, _ in given if key not in new])}
-    if any(key not in stored for key, _ in given):
-        require(actor, "pole.add_event")
-    made = _create_missing(
-        [
-            Event(force=force, source_system=system, source_id=source_id, **values)
-            for (system, source_id), values in given
-        ],
-        _event_key,
-        stored,
-        lambda row: Event.objects.filter(force=force, source_system=row.source_system, source_id=row.source_id).first(),
-        contested=any(key not in new for key, _ in given),
+    (source_system, source_id), values = given.checked(force)
+    key = {"force": force, "source_system": source_system, "source_id": source_id}
+    stored = Event.objects.select_for_update().filter(**key).first()
+    if stored is not None:
+        return _update_event(actor, stored, values)
+    require(actor, "pole.add_event")
+    event, created = _create_or_existing(
+        lambda: Event.objects.create(**key, **values), lambda: Event.objects.filter(**key).first()
     )
-    fresh = {_event_key(row) for row in made}
-    results = []
-    for key, values in given:
-        if key in fresh:  # its first time in ``events``: made just now with these values
-            fresh.discard(key)
-            results.append(stored[key])
-        else:
-            results.append(_update_event(actor, stored[key], values, emitting))
-    emitting += [
-        new_event("pole.event.recorded", force=force, event_id=row.pk, source=f"{row.source_system}:{row.source_id}")
-        for row in made
-    ]
-    return results, made
+    if not created:  # recorded by a concurrent call meanwhile
+        return _update_event(actor, event, values)
+    emit("pole.event.recorded", force=force, event_id=event.pk, source=f"{source_system}:{source_id}")
+    return event
 
 
-def _stored_events(force: Force, keys: list[tuple[str, str]]) -> list[Event]:
-    """The force's events with any of these keys' systems and ids, locked: on the feed's path
-    (every change of an incident's status), so a query compiled once."""
-    if not keys:
-        return []
-    systems, source_ids = list({system for system, _ in keys}), list({source_id for _, source_id in keys})
-    return select_rows(
-        Event,
-        f"force_id = %s AND source_system IN ({placeholders(systems)}) AND source_id IN ({placeholders(source_ids)})",
-        [force.pk, *systems, *source_ids],
-        lock=True,
-    )
-
-
-def _event_key(event: Event) -> tuple[str, str]:
-    return (event.source_system, event.source_id)
-
-
-K = TypeVar("K")
-
-
-def _create_missing(
-    rows: list[M],
-    key: Callable[[M], K],
-    stored: dict[K, M],
-    existing: Callable[[M], M | None],
-    *,
-    contested: bool = True,
-) -> list[M]:
-    """Insert the ``rows`` whose key is not in ``stored`` (the first of each key), add them to
-    ``stored``, and return those made here (see :func:`_create_all`)."""
-    missing: dict[K, M] = {}
-    for row in rows:
-        if key(row) not in stored:
-            missing.setdefault(key(row), row)
-    pairs = _create_all(list(missing.values()), existing, contested=contested)
-    stored |= {key(row): row for row, _ in pairs}
-    return [row for row, created in pairs if created]
-
-
-def _create_all(rows: list[M], existing: Callable[[M], M | None], *, contested: bool = True) -> list[tuple[M, bool]]:
-    """Insert ``rows`` in one statement: each row, and True. If a concurrent writer made one of
-    them first (a unique constraint fails), go one by one as :func:`_create_or_existing` does:
-    the other writer's row (found by ``existing``) and False for those.
-
-    ``contested=False``: no other transaction can write these rows (they hang from rows made in
-    this one, which nobody else can see yet), so no savepoint is taken to catch one that did."""
-    if not rows:
-        return []
-    if not contested:
-        return [(row, True) for row in insert_rows(rows)]
-    try:
-        with transaction.atomic():
-            return [(row, True) for row in insert_rows(rows)]
-    except IntegrityError:
-        return [_create_or_existing(partial(_inserted, row), partial(existing, row)) for row in rows]
-
-
-def _inserted(row: M) -> M:
-    row.save(force_insert=True)
-    return row
-
-
-def _update_event(actor: Actor, event: Event, values: dict[str, Any], emitting: list[OutboxEvent]) -> Event:
+def _update_event(actor: Actor, event: Event, values: dict[str, Any]) -> Event:
     changed = sorted(name for name in EVENT_FIELDS if getattr(event, name) != values[name])
     if not changed:
         return event
@@ -267,7 +159,7 @@ def _update_event(actor: Actor, event: Event, values: dict[str, Any], emitting: 
     for name in changed:
         setattr(event, name, values[name])
     event.save()
-    emitting.append(new_event("pole.event.updated", force=event.force, event_id=event.pk, fields=changed))
+    emit("pole.event.updated", force=event.force, event_id=event.pk, fields=changed)
     return event
 
 
@@ -287,8 +179,7 @@ def find_or_create_location(
 ) -> Location:
     """The force's location for this place: the one with the same UPRN, or the same address
     within :data:`REUSE_WITHIN_M` metres, else a new one with its h3 cell, borough and BCU."""
-    where = PlaceIn(address, lat, lon, uprn, postcode)
-    return find_or_create_locations(actor=actor, force=force, places=[where])[0]
+    return _find_or_create_location(actor, force, PlaceIn(address, lat, lon, uprn, postcode))
 
 
 @dataclass(frozen=True)
@@ -306,46 +197,26 @@ class PlaceIn:
         return catalogue.normalise_address(self.address)[:255]
 
 
-@transaction.atomic
-def find_or_create_locations(*, actor: Actor, force: Force, places: Sequence[PlaceIn]) -> list[Location]:
-    """:func:`find_or_create_location` for many places of ``force`` at once: the locations near
-    any of them are read in one query and the new ones written in one statement. Places that
-    are the same place get the same location."""
-    return _emitting_once(partial(_find_or_create_locations, actor, force, places))
-
-
-def _find_or_create_locations(
-    actor: Actor, force: Force, places: Sequence[PlaceIn], emitting: list[OutboxEvent]
-) -> list[Location]:
+def _find_or_create_location(actor: Actor, force: Force, where: PlaceIn) -> Location:
     _own_force(actor, force.pk)
     require(actor, "pole.add_location")
-    for where in places:
-        check_lat_lon(where.lat, where.lon)
-    known = list(_near_any(force, places))
-    new: list[Location] = []
-    results = []
-    for where in places:
-        found = _same_location(known, where) or _same_location(new, where)
-        if found is None:
-            found = _new_location(force, where)
-            new.append(found)
-        results.append(found)
-    insert_rows(new)
-    emitting += [
-        new_event("pole.location.created", force=force, location_id=row.pk, h3_cell=row.h3_cell) for row in new
-    ]
-    return results
+    check_lat_lon(where.lat, where.lon)
+    found = _same_location(_near(force, where), where)
+    if found is not None:
+        return found
+    location = _new_location(force, where)
+    location.save()
+    emit("pole.location.created", force=force, location_id=location.pk, h3_cell=location.h3_cell)
+    return location
 
 
-def _near_any(force: Force, places: Sequence[PlaceIn]) -> list[Location]:
-    """The force's locations that could be one of ``places``, oldest first: in their h3 cells,
-    or with their UPRNs. On every new incident's path, so a query compiled once."""
-    cells = list({cell for where in places for cell in nearby.cells_within(where.lat, where.lon, REUSE_WITHIN_M)})
-    uprns = list({where.uprn for where in places if where.uprn is not None})
-    if not cells:
-        return []
-    where = f"h3_cell IN ({placeholders(cells)})" + (f" OR uprn IN ({placeholders(uprns)})" if uprns else "")
-    return select_rows(Location, f"force_id = %s AND ({where}) ORDER BY id", [force.pk, *cells, *uprns])
+def _near(force: Force, where: PlaceIn) -> list[Location]:
+    """The force's locations that could be ``where``, oldest first: in the h3 cells within
+    reach, or with its UPRN."""
+    near = Q(h3_cell__in=nearby.cells_within(where.lat, where.lon, REUSE_WITHIN_M))
+    if where.uprn is not None:
+        near |= Q(uprn=where.uprn)
+    return list(Location.objects.filter(near, force=force).order_by("pk"))
 
 
 def _same_location(candidates: list[Location], where: PlaceIn) -> Location | None:
@@ -470,123 +341,39 @@ def link(
     location: Location | None = None,
 ) -> Link:
     """Record that a person, object or location played ``role`` in ``event`` (once per role)."""
-    return link_all(actor=actor, links=[LinkIn(event, role, person, object, location)])[0]
-
-
-@dataclass(frozen=True)
-class LinkIn:
-    """A link as :func:`link` takes it."""
-
-    event: Event
-    role: str
-    person: Person | None = None
-    object: Object | None = None
-    location: Location | None = None
-
-    def row(self) -> Link:
-        """The new link, once checked (InvalidInput)."""
-        _known(self.role, catalogue.link_roles, "role")
-        target = _one_target(self.person, self.object, self.location)
-        if target.force_id != self.event.force_id:
-            raise InvalidInput("The event and what is linked to it belong to different forces.")
-        return Link(event=self.event, person=self.person, object=self.object, location=self.location, role=self.role)
-
-
-LinkKey = tuple[int, int | None, int | None, int | None, str]
-
-
-def _link_key(link: Link) -> LinkKey:
-    return (link.event_id, link.person_id, link.object_id, link.location_id, link.role)
-
-
-@transaction.atomic
-def link_all(*, actor: Actor, links: Sequence[LinkIn]) -> list[Link]:
-    """:func:`link` for many links at once: the events' links are read in one query and the new
-    ones written in one statement."""
-    return _emitting_once(partial(_link_all, actor, links))
-
-
-def _link_all(
-    actor: Actor, links: Sequence[LinkIn], emitting: list[OutboxEvent], *, new_events: Sequence[Event] = ()
-) -> list[Link]:
-    """``new_events``: events made in this transaction, which have no links yet to read."""
-    for given in links:
-        _own_force(actor, given.event.force_id)
+    _own_force(actor, event.force_id)
     require(actor, "pole.add_link")
-    rows = [given.row() for given in links]
-    unread = {row.event_id for row in rows} - {event.pk for event in new_events}
-    stored = {_link_key(row): row for row in Link.objects.filter(event__in=unread)} if unread else {}
-    made = _create_missing(
-        rows,
-        _link_key,
-        stored,
-        lambda row: Link.objects.filter(**_link_fields(row)).first(),
-        contested=bool(unread),  # links of events made in this transaction: nobody else can make them
+    _known(role, catalogue.link_roles, "role")
+    if _one_target(person, object, location).force_id != event.force_id:
+        raise InvalidInput("The event and what is linked to it belong to different forces.")
+    fields = {"event": event, "person": person, "object": object, "location": location, "role": role}
+    stored = Link.objects.filter(**fields).first()
+    if stored is not None:
+        return stored
+    made, created = _create_or_existing(
+        lambda: Link.objects.create(**fields), lambda: Link.objects.filter(**fields).first()
     )
-    audit.append(
-        [
-            _person_entry(
-                audit.Operation.ALTERATION, actor=actor, person=row.person, event_id=row.event_id, role=row.role
-            )
-            for row in made
-            if row.person is not None
-        ]
-    )
-    emitting += [
-        new_event("pole.link.created", force=row.event.force, event_id=row.event_id, link_id=row.pk, role=row.role)
-        for row in made
-    ]
-    return [stored[_link_key(row)] for row in rows]
+    if created:
+        if person is not None:
+            _audit_person(audit.Operation.ALTERATION, actor=actor, person=person, event_id=event.pk, role=role)
+        emit("pole.link.created", force=event.force, event_id=event.pk, link_id=made.pk, role=role)
+    return made
 
 
 # Events at their places ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class EventAtPlace:
-    """An event (its ``location`` left empty) and the place it happened, if known."""
-
-    event: EventIn
-    place: PlaceIn | None = None
-
-
 @transaction.atomic
-def record_events_at_places(*, actor: Actor, force: Force, events: Sequence[EventAtPlace]) -> list[Event]:
-    """Record events of ``force`` (as :func:`record_events`), each at its place, found or
-    created (as :func:`find_or_create_locations`) and linked to the event as the ``scene`` (as
-    :func:`link_all`): what a system that feeds POLE sends, such as the control room's incidents.
-    One step, so inside a caller's transaction it takes one savepoint, not three, and its
-    events are written in one statement."""
-    return _emitting_once(partial(_record_events_at_places, actor, force, events))
-
-
-def _record_events_at_places(
-    actor: Actor, force: Force, events: Sequence[EventAtPlace], emitting: list[OutboxEvent]
-) -> list[Event]:
-    placed = [(given, place) for given in events if (place := given.place) is not None]
-    found = _find_or_create_locations(actor, force, [place for _, place in placed], emitting)
-    location_of = {id(given): location for (given, _), location in zip(placed, found, strict=True)}
-    recorded, made = _record_events(
-        actor, force, [replace(given.event, location=location_of.get(id(given))) for given in events], emitting
-    )
-    scenes = [
-        LinkIn(event, "scene", location=location_of[id(given)])
-        for given, event in zip(events, recorded, strict=True)
-        if id(given) in location_of
-    ]
-    if scenes:
-        _link_all(actor, scenes, emitting, new_events=made)
+def record_event_at_place(*, actor: Actor, force: Force, event: EventIn, place: PlaceIn | None = None) -> Event:
+    """Record an event of ``force`` (as :func:`record_event`) at its place, found or created (as
+    :func:`find_or_create_location`) and linked to the event as the ``scene`` (as :func:`link`):
+    what a system that feeds POLE sends, such as the control room's incidents."""
+    if place is None:
+        return _record_event(actor, force, event)
+    location = _find_or_create_location(actor, force, place)
+    recorded = _record_event(actor, force, replace(event, location=location))
+    link(actor=actor, event=recorded, role="scene", location=location)
     return recorded
-
-
-def _link_fields(link: Link) -> dict[str, Any]:
-    return {
-        "event": link.event,
-        "person": link.person,
-        "object": link.object,
-        "location": link.location,
-        "role": link.role,
-    }
 
 
 # Warning markers -----------------------------------------------------------------------------

@@ -1,4 +1,7 @@
-"""`bluelamp serve`: the platform over ASGI with uvicorn (needed for live server-sent events)."""
+"""`bluelamp serve`: the platform on uvicorn, with Django's own ASGI handler (ADR 0015).
+
+The options are passed to uvicorn as they are. SQLite takes one process (its writers take turns
+within it); several workers mean PostgreSQL, so `--workers` above 1 on SQLite is refused."""
 
 from __future__ import annotations
 
@@ -6,29 +9,26 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
 
-from bluelamp.core import listening
 from bluelamp.core.health import platform_findings
 
 
 class Command(BaseCommand):
-    help = "Serve the platform over ASGI (uvicorn). Refuses to start while `bluelamp check` finds an error."
+    help = "Serve the platform with uvicorn. Refuses to start while `bluelamp check` finds an error."
     requires_system_checks: list[str] = []  # platform_findings runs them, with deploy checks in production
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument(
-            "--workers",
-            type=int,
-            default=1,
-            help="processes; several work on SQLite too, but live screens need REDIS_URL or PostgreSQL to hear all",
-        )
+        parser.add_argument("--workers", type=int, default=1, help="processes (more than one needs PostgreSQL)")
         parser.add_argument("--reload", action="store_true", help="restart when code changes (development)")
 
     def handle(self, *args: Any, host: str, port: int, workers: int, reload: bool, **options: Any) -> None:
         import uvicorn
 
+        if refusal := workers_refusal(workers):
+            raise CommandError(refusal)
         production = settings.BLUELAMP_ENV == "production"
         problems = [f for f in platform_findings(deploy=production) if f.level == "error"]
         if problems:
@@ -37,44 +37,37 @@ class Command(BaseCommand):
         if warning := several_workers_warning(1 if reload else workers):
             self.stderr.write(warning)
         self.stdout.write(f"bluelamp ({settings.BLUELAMP_ENV}) serving at http://{host}:{port}/  — Ctrl-C stops it")
-        served: dict[str, Any] = {
-            "host": host,
-            "port": port,
-            "lifespan": "on",  # each worker loads its views and area index before taking requests
-            "log_level": "warning",
-            "log_config": None,  # keep Django's logging configuration
-            "proxy_headers": production,
-        }
-        if workers > 1 and not reload:
-            _serve_with_a_socket_per_worker(uvicorn.Config("bluelamp.asgi:application", workers=workers, **served))
-        else:
-            uvicorn.run("bluelamp.asgi:application", reload=reload, **served)
+        uvicorn.run(
+            "bluelamp.asgi:application",
+            host=host,
+            port=port,
+            workers=None if reload else workers,
+            reload=reload,
+            lifespan="off",  # Django's ASGI handler speaks HTTP only
+            log_level="warning",
+            log_config=None,  # keep Django's logging configuration
+            proxy_headers=production,
+        )
 
 
-def _serve_with_a_socket_per_worker(config: Any) -> None:
-    """uvicorn's supervisor (it restarts a worker that dies and stops them all on a signal), with
-    a listening socket per worker on the same port, so that connections are spread across the
-    workers (bluelamp.core.listening)."""
-    from uvicorn.supervisors import Multiprocess
-
-    try:
-        listening.check_free(config.host, config.port)
-    except OSError as error:
-        raise CommandError(
-            f"Cannot listen on {config.host}:{config.port} ({error.strerror}): is bluelamp running already?"
-        ) from None
-    sockets = [listening.SocketPerWorker(config.host, config.port, config.backlog)]
-    Multiprocess(config, sockets=sockets).run()  # type: ignore[arg-type]  # a socket in each worker
+def workers_refusal(workers: int) -> str:
+    """Why ``workers`` processes cannot serve this database, or ""."""
+    if workers < 1:
+        return f"--workers {workers}: give at least 1."
+    if workers > 1 and connections["default"].vendor == "sqlite":
+        return (
+            f"--workers {workers} on SQLite: SQLite is for one process (its writers take turns within it). "
+            "Serve with --workers 1, or set DATABASE_URL to PostgreSQL for several workers."
+        )
+    return ""
 
 
 def several_workers_warning(workers: int) -> str:
-    """What to tell an operator who starts several workers with nothing to carry live notices
-    between them (the live bridge is ``memory``: SQLite without REDIS_URL), or ""."""
-    from bluelamp.control.bridge import configured_kind
-
-    if workers < 2 or configured_kind() != "memory":
+    """What to tell an operator who starts several workers with the live bridge set to ``memory``
+    (nothing carries live notices between them), or ""."""
+    if workers < 2 or str(getattr(settings, "BLUELAMP_LIVE_BRIDGE", "auto")).lower() != "memory":
         return ""
     return (
         f"Warning: {workers} workers, but no live bridge between them: a live screen sees only the changes "
-        "made through its own worker. Set REDIS_URL (or use PostgreSQL)."
+        "made through its own worker. Set REDIS_URL (or use PostgreSQL with BLUELAMP_LIVE_BRIDGE=auto)."
     )
