@@ -13,7 +13,7 @@ from django.db.models import Count
 
 from bluelamp.control import integrity, selectors
 from bluelamp.control.models import Assignment, Contact, Incident, Resource
-from bluelamp.core import demo_setup
+from bluelamp.demo import setup as demo_setup
 from bluelamp.core.models import User
 from bluelamp.demo import history, scenario
 from bluelamp.demo.simulator import Settings, Simulator
