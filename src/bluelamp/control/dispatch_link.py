@@ -68,9 +68,10 @@ class Engine(Protocol):
 _engines: list[Engine] = []
 
 
-def register(engine: Engine) -> None:
-    """Make ``engine`` the one the screens use (the dispatch app calls this once it is ready)."""
-    _engines[:] = [engine]
+def register(engine: Engine | None) -> None:
+    """Make ``engine`` the one the screens use (the dispatch app calls this once it is ready);
+    None leaves the screens without one, as without the dispatch app."""
+    _engines[:] = [engine] if engine is not None else []
 
 
 def engine() -> Engine | None:
