@@ -13,9 +13,9 @@ from django.db.models import Count
 
 from bluelamp.control import integrity, selectors
 from bluelamp.control.models import Assignment, Contact, Incident, Resource
-from bluelamp.core import demo_setup
 from bluelamp.core.models import User
 from bluelamp.demo import history, scenario
+from bluelamp.demo import setup as demo_setup
 from bluelamp.demo.simulator import Settings, Simulator
 from bluelamp.dispatch.models import UnitPosition
 from bluelamp.pole import selectors as pole_selectors

@@ -6,17 +6,18 @@ answers 404. Reading one person's record needs a justification (``X-Justificatio
 is logged with the consultation (DPA 2018 s.62)."""
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Header, Router, Schema
+from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from bluelamp.business import selectors
 from bluelamp.business.models import Authorisation, Person
 from bluelamp.core.access import request_actor
 from bluelamp.core.errors import InvalidInput
+from bluelamp.core.justification import JustificationHeader, required
 from bluelamp.core.schemas import ERRORS, ErrorBody
 
 router = Router()
@@ -28,17 +29,9 @@ class PersonSummaryOut(Schema):
     first_name: str
     last_name: str
     rank_or_grade: str
-    unit_code: str | None
-    bcu_code: str | None
+    unit_code: str | None = Field(None, alias="unit.code")
+    bcu_code: str | None = Field(None, alias="bcu.code")
     active: bool
-
-    @staticmethod
-    def resolve_unit_code(person: Person) -> str | None:
-        return person.unit.code if person.unit else None
-
-    @staticmethod
-    def resolve_bcu_code(person: Person) -> str | None:
-        return person.bcu.code if person.bcu else None
 
 
 class AuthorisationOut(Schema):
@@ -52,32 +45,12 @@ class AuthorisationOut(Schema):
 
 class PersonOut(PersonSummaryOut):
     warrant_number: str
-    force_code: str
-    unit_name: str | None
-    bcu_name: str | None
-    post_number: str | None
-    line_manager_staff_number: str | None
+    force_code: str = Field(alias="force.code")
+    unit_name: str | None = Field(None, alias="unit.name")
+    bcu_name: str | None = Field(None, alias="bcu.name")
+    post_number: str | None = Field(None, alias="post.number")
+    line_manager_staff_number: str | None = Field(None, alias="line_manager.staff_number")
     authorisations: list[AuthorisationOut]
-
-    @staticmethod
-    def resolve_force_code(person: Person) -> str:
-        return person.force.code
-
-    @staticmethod
-    def resolve_unit_name(person: Person) -> str | None:
-        return person.unit.name if person.unit else None
-
-    @staticmethod
-    def resolve_bcu_name(person: Person) -> str | None:
-        return person.bcu.name if person.bcu else None
-
-    @staticmethod
-    def resolve_post_number(person: Person) -> str | None:
-        return person.post.number if person.post else None
-
-    @staticmethod
-    def resolve_line_manager_staff_number(person: Person) -> str | None:
-        return person.line_manager.staff_number if person.line_manager else None
 
     @staticmethod
     def resolve_authorisations(person: Person) -> list[AuthorisationOut]:
@@ -124,18 +97,12 @@ def list_people(request: HttpRequest, q: str = "", skill: str = "", authorised_a
 def get_person(
     request: HttpRequest,
     person_id: int,
-    justification: Annotated[str | None, Header(alias="X-Justification")] = None,
+    justification: JustificationHeader = None,
 ) -> Person:
     actor = request_actor(request)
     selectors.check_person(actor=actor, person_id=person_id)  # 403 / 404 come first
-    if not (justification or "").strip():
-        raise InvalidInput(
-            "Say why you need this person's record in the X-Justification header, "
-            "e.g. 'X-Justification: Checking AFO renewal for rota 12'. It is recorded in the audit trail."
-        )
-    person = selectors.consult_person(
-        actor=actor, person_id=person_id, justification=justification or "", details={"via": "API"}
-    )
+    why = required(justification, what="this person's record", example="Checking AFO renewal for rota 12")
+    person = selectors.consult_person(actor=actor, person_id=person_id, justification=why, details={"via": "API"})
     return person
 
 

@@ -12,8 +12,8 @@ from django.db import transaction
 
 from bluelamp.business import services
 from bluelamp.business.models import PlatformMembership
+from bluelamp.core import services as core_services
 from bluelamp.core.access import Actor
-from bluelamp.core.models import Force
 
 EXAMPLE_CHARGING = Path(__file__).resolve().parent / "data" / "example-charging.json"
 
@@ -25,7 +25,7 @@ def load_example_charging(*, actor: Actor, path: Path = EXAMPLE_CHARGING) -> int
     data = json.loads(path.read_text(encoding="utf-8"))
     years = sorted(int(year) for year in data["costs"])
     for entry in data["forces"]:
-        force, _ = Force.objects.get_or_create(code=entry["code"], defaults={"name": entry["name"]})
+        force = core_services.add_force(code=entry["code"], name=entry["name"])
         for year in years:
             services.record_force_metrics(
                 actor=actor,

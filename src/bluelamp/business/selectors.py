@@ -6,6 +6,7 @@ absent (404). The two helpers without an actor (``authorisations_current_at``,
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -307,3 +308,14 @@ def charge_for_force(actor: Actor, *, financial_year: int, force_code: str) -> t
         if line.force.code == force_code:
             return year, line
     raise NotFound(f"No force with code {force_code!r} is charged for {year.label}.")
+
+
+def skills_held(person_ids: Iterable[int], day: dt.date) -> list[tuple[int, str]]:
+    """(person id, skill code) for each authorisation these people hold on ``day`` (for the
+    dispatch engine's index of what each crew can do, which is kept by force, not by actor)."""
+    people = list(person_ids)
+    held: list[tuple[int, str]] = []
+    for start in range(0, len(people), 5000):  # SQLite limits the parameters of one query
+        current = Authorisation.objects.filter(current_on(day), person_id__in=people[start : start + 5000])
+        held.extend(current.values_list("person_id", "skill__code"))
+    return held

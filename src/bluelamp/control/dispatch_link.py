@@ -1,45 +1,35 @@
-"""The control-room screens' one door to the dispatch app (AVL positions, recommendations,
-pre-planned operations). The screens also work without it, or for a user whose role does not
-include dispatch: no positions (units are listed beside the map), no recommendation (the
-dispatcher picks a unit and says why), no operations."""
+"""The control-room screens' one door to a dispatch engine (AVL positions, recommendations,
+pre-planned operations).
+
+The dispatch app depends on control: it reads incidents and units through control's selectors
+and sends units through control's services. So control never imports dispatch; the engine
+registers itself here when its app is ready (``bluelamp.dispatch.apps``). The screens also work
+without one, or for a user whose role does not include dispatch: no positions (units are listed
+beside the map), no recommendation (the dispatcher picks a unit and says why), no operations."""
 
 from __future__ import annotations
 
-import importlib
+import datetime as dt
 from dataclasses import dataclass, field
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from django.db import transaction
+
+from bluelamp.control import resources, services
 from bluelamp.core.access import Actor
 from bluelamp.core.errors import InvalidInput
 
-if TYPE_CHECKING:
-    from bluelamp.control.screens import Position
-
 VIEW_POSITIONS = "dispatch.view_unitposition"
 RECOMMEND = "dispatch.recommend_resources"
+VIEW_OPERATIONS = "dispatch.view_operation"
 
 
-def _module(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(f"bluelamp.dispatch.{name}")
-    except ImportError:
-        return None
-
-
-def installed() -> bool:
-    return _module("selectors") is not None
-
-
-def positions(*, actor: Actor) -> dict[int, Position]:
-    """Latest positions of the actor's force's units (empty without the dispatch app or the
-    permission to see positions)."""
-    from bluelamp.control.screens import Position
-
-    found = _module("selectors")
-    if found is None or not actor.has_perm(VIEW_POSITIONS) or actor.force_id is None:
-        return {}
-    return {p.unit_id: Position(p.lat, p.lon, p.at, p.stale) for p in found.latest_positions(actor=actor)}
+@dataclass(frozen=True)
+class Position:
+    lat: float
+    lon: float
+    at: str | None
+    stale: bool
 
 
 @dataclass(frozen=True)
@@ -62,29 +52,63 @@ class Advice:
         return [o for o in self.options if o.recommended]
 
 
+class Engine(Protocol):
+    """What the screens ask of a dispatch engine. Each call is made only for an actor who holds
+    the matching permission above."""
+
+    def positions(self, *, actor: Actor) -> dict[int, Position]: ...
+
+    def advice(self, *, actor: Actor, incident: Any) -> Advice: ...
+
+    def dispatch(self, *, actor: Actor, incident: Any, unit_id: int | None, reason: str, position: str) -> Any: ...
+
+    def running_operations(self, *, actor: Actor, at: dt.datetime) -> list[Any]: ...
+
+
+_engines: list[Engine] = []
+
+
+def register(engine: Engine | None) -> None:
+    """Make ``engine`` the one the screens use (the dispatch app calls this once it is ready);
+    None leaves the screens without one, as without the dispatch app."""
+    _engines[:] = [engine] if engine is not None else []
+
+
+def engine() -> Engine | None:
+    return _engines[0] if _engines else None
+
+
+def installed() -> bool:
+    return engine() is not None
+
+
+def positions(*, actor: Actor) -> dict[int, Position]:
+    """Latest positions of the actor's force's units (empty without a dispatch engine or the
+    permission to see positions)."""
+    found = engine()
+    if found is None or not actor.has_perm(VIEW_POSITIONS) or actor.force_id is None:
+        return {}
+    return found.positions(actor=actor)
+
+
 def recommendation(*, actor: Actor, incident: Any) -> Advice | None:
     """The dispatch engine's recommendation for ``incident``, or None when there is no engine
     (or the actor may not ask it)."""
-    found = _module("recommend")
+    found = engine()
     if found is None or not actor.has_perm(RECOMMEND):
         return None
     try:
-        answer = found.recommend(actor=actor, incident=incident)
+        return found.advice(actor=actor, incident=incident)
     except InvalidInput as error:
         return Advice(message=error.message)
-    options = [
-        Option(
-            unit_id=o.candidate.unit_id,
-            call_sign=o.candidate.call_sign,
-            unit_type=o.candidate.unit_type,
-            eta_minutes=max(1, round(o.candidate.eta_seconds / 60)),
-            recommended=o.recommended,
-            reasons=[*o.reasons, *o.matched],
-        )
-        for o in answer.offered
-    ]
-    notes = [answer.no_candidate.message] if answer.no_candidate else []
-    return Advice(options=options, message=" ".join([*notes, *answer.ties]))
+
+
+def running_operations(*, actor: Actor, now: dt.datetime) -> list[Any]:
+    """Pre-planned operations running now (none without an engine or the permission)."""
+    found = engine()
+    if found is None or not actor.has_perm(VIEW_OPERATIONS):
+        return []
+    return found.running_operations(actor=actor, at=now)
 
 
 def assign(
@@ -99,13 +123,9 @@ def assign(
     """Send ``unit`` to ``incident`` — or, with no unit, the recommended unit(s). With the
     dispatch engine, it decides whether this overrides its recommendation (the reason is then
     required and written in the incident's log); without it, a given reason is logged."""
-    from django.db import transaction
-
-    from bluelamp.control import resources, services
-
-    engine = _module("services")
-    if engine is not None and actor.has_perm(RECOMMEND):
-        return engine.dispatch(
+    found = engine()
+    if found is not None and actor.has_perm(RECOMMEND):
+        return found.dispatch(
             actor=actor,
             incident=incident,
             unit_id=unit.pk if unit is not None else None,

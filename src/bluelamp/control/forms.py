@@ -10,19 +10,7 @@ from django import forms
 from bluelamp.control import rules
 from bluelamp.control.models import THRIVE_DIMENSIONS, BaseType, Contact, Grade, Incident, Level
 from bluelamp.core.errors import InvalidInput
-
-WIDGET_CLASSES = {
-    "text": "govuk-input",
-    "tel": "govuk-input",
-    "number": "govuk-input",
-    "textarea": "govuk-textarea",
-    "select": "govuk-select",
-    "radioselect": "govuk-radios__input",
-    "checkboxselectmultiple": "govuk-checkboxes__input",
-}
-ERROR_CLASSES = {"govuk-input": "govuk-input--error", "govuk-textarea": "govuk-textarea--error",
-                 "govuk-select": "govuk-select--error"}  # fmt: skip
-CHOICE_WIDGETS = {"radioselect", "checkboxselectmultiple"}
+from bluelamp.core.forms import FilterForm, GovukForm
 
 
 def category_choices(blank: str = "Choose a category") -> list[tuple[str, str]]:
@@ -31,52 +19,6 @@ def category_choices(blank: str = "Choose a category") -> list[tuple[str, str]]:
 
 def qualifier_choices() -> list[tuple[str, str]]:
     return list(rules.nsir_qualifiers().items())
-
-
-class GovukForm(forms.Form):
-    """Plain ids (``caller_name``, or ``log-text`` with a prefix), GOV.UK classes on every
-    widget, and the error summary's links in :attr:`error_links`."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("auto_id", "%s")
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-        self._decorate()
-
-    def _decorate(self) -> None:
-        for name, field in self.fields.items():
-            css = WIDGET_CLASSES.get(self[name].widget_type)
-            if css and css not in field.widget.attrs.get("class", ""):
-                field.widget.attrs["class"] = " ".join(filter(None, [field.widget.attrs.get("class", ""), css]))
-            if field.help_text and self[name].widget_type not in CHOICE_WIDGETS:
-                field.widget.attrs["aria-describedby"] = f"{self[name].auto_id}-hint"
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        for name in self.errors:
-            if name not in self.fields:
-                continue
-            widget = self.fields[name].widget
-            css = widget.attrs.get("class", "")
-            widget.attrs["class"] = " ".join([css, *(ERROR_CLASSES[c] for c in css.split() if c in ERROR_CLASSES)])
-            if self[name].widget_type not in CHOICE_WIDGETS:
-                described = widget.attrs.get("aria-describedby", "")
-                widget.attrs["aria-describedby"] = f"{described} {self[name].auto_id}-error".strip()
-
-    def anchor(self, name: str) -> str:
-        bound = self[name]
-        return f"{bound.auto_id}_0" if bound.widget_type in CHOICE_WIDGETS else str(bound.auto_id)
-
-    @property
-    def error_links(self) -> list[tuple[str, str]]:
-        links: list[tuple[str, str]] = []
-        first = next(iter(self.fields), "")
-        for message in self.non_field_errors():
-            links.append((self.anchor(first) if first else "", str(message)))
-        for name in self.fields:
-            for message in self.errors.get(name, []):
-                links.append((self.anchor(name), str(message)))
-        return links
 
 
 def _float(label: str, example: str) -> forms.FloatField:
@@ -270,20 +212,17 @@ class CloseForm(VersionedForm):
         return data
 
 
-class QueueFilterForm(forms.Form):
+class QueueFilterForm(FilterForm):
     bcu = forms.ChoiceField(label="BCU", required=False)
     grade = forms.ChoiceField(label="Grade", required=False, choices=[("", "All grades"), *Grade.choices])
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "Not closed"), *Incident.Status.choices])
 
     def __init__(self, *args: Any, bcus: list[tuple[str, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
-        kwargs.setdefault("auto_id", "filter-%s")
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["bcu"]).choices = [("", "All BCUs"), *bcus]
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "govuk-select"
 
 
-class BoardFilterForm(forms.Form):
+class BoardFilterForm(FilterForm):
     """The resource board's filters (GET)."""
 
     bcu = forms.ChoiceField(label="BCU", required=False)
@@ -297,12 +236,9 @@ class BoardFilterForm(forms.Form):
         unit_types: list[tuple[str, str]] = (),  # type: ignore[assignment]
         **kwargs: Any,
     ) -> None:
-        kwargs.setdefault("auto_id", "filter-%s")
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["bcu"]).choices = [("", "All BCUs"), *bcus]
         cast(forms.ChoiceField, self.fields["unit_type"]).choices = [("", "All types"), *unit_types]
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "govuk-select"
 
 
 class UnitStatusForm(forms.Form):

@@ -1,23 +1,35 @@
 """Reads for resources: the unit board, one unit with its crew and their current
 authorisations, status timers that have run out, and open urgent-assistance alerts. Every read
 goes through ``bluelamp.core.access.scoped``: 403 without the permission, another force's units
-simply absent (404)."""
+simply absent (404) — except the dispatch engine's reads by force, at the end."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from bluelamp.business import selectors as workforce
-from bluelamp.business.models import Authorisation, Person
 from bluelamp.control import rules
-from bluelamp.control.models import Assignment, BaseType, CrewMember, Resource, UnitStatusChange, UrgentAssistance
+from bluelamp.control.models import (
+    Assignment,
+    BaseType,
+    CrewMember,
+    Resource,
+    UnitStatusChange,
+    UnitType,
+    UrgentAssistance,
+)
 from bluelamp.core.access import Actor, get_scoped, scoped
 from bluelamp.core.errors import InvalidInput
 from bluelamp.core.models import with_related
+
+if TYPE_CHECKING:  # named in annotations only: people are read through business's selectors
+    from bluelamp.business.models import Authorisation, Person
 
 VIEW_UNIT = "control.view_resource"
 DISPATCH = "control.dispatch_resource"
@@ -156,3 +168,58 @@ def open_urgent_assistance(*, actor: Actor, bcu_code: str = "") -> QuerySet[Urge
     if bcu_code:
         found = found.filter(bcu__code=bcu_code)
     return found.order_by("raised_at", "pk")
+
+
+# For the dispatch engine ------------------------------------------------------------------
+# The engine keeps one index per force, shared by every user of that force, so these read by
+# force rather than by actor; the engine's own answers require the actor's permission.
+
+
+def unit_count(force_id: int) -> int:
+    return Resource.objects.filter(force_id=force_id).count()
+
+
+def _force_units(force_id: int, unit_ids: Iterable[int] | None) -> QuerySet[Resource]:
+    found = Resource.objects.filter(force_id=force_id)
+    return found if unit_ids is None else found.filter(pk__in=list(unit_ids))
+
+
+def unit_states(force_id: int, unit_ids: Iterable[int] | None = None) -> list[tuple[int, str, str, str]]:
+    """Each unit of the force (or those named) as (id, call sign, unit type code, status base type)."""
+    return list(_force_units(force_id, unit_ids).values_list("pk", "call_sign", "unit_type__code", "status__base_type"))
+
+
+def open_commitments(unit_ids: Iterable[int]) -> list[tuple[int, int, str | None]]:
+    """(unit id, incident id, incident grade) for each of these units' assignments not yet cleared."""
+    found = Assignment.objects.filter(unit_id__in=list(unit_ids)).exclude(state=Assignment.State.CLEARED)
+    return list(found.values_list("unit_id", "incident_id", "incident__grade"))
+
+
+def units_committed_to(incident_id: int) -> list[int]:
+    """The units sent to an incident and not yet cleared from it."""
+    found = Assignment.objects.filter(incident_id=incident_id).exclude(state=Assignment.State.CLEARED)
+    return list(found.values_list("unit_id", flat=True))
+
+
+def current_crews(force_id: int, unit_ids: Iterable[int] | None = None) -> list[tuple[int, int]]:
+    """(unit id, person id) for each member of the force's units' crews now."""
+    found = CrewMember.objects.filter(unit__force_id=force_id, until_at__isnull=True)
+    if unit_ids is not None:
+        found = found.filter(unit_id__in=list(unit_ids))
+    return list(found.values_list("unit_id", "person_id"))
+
+
+def unit_types_of(force_id: int, unit_ids: Iterable[int] | None = None) -> list[tuple[int, UnitType]]:
+    """(unit id, its unit type, with the crew that type needs) for the force's units."""
+    types = {t.pk: t for t in UnitType.objects.all()}
+    return [(pk, types[type_id]) for pk, type_id in _force_units(force_id, unit_ids).values_list("pk", "unit_type_id")]
+
+
+def force_units(force_id: int, unit_ids: Iterable[int]) -> dict[int, Resource]:
+    """The force's units among ``unit_ids``, by id (another force's units are simply absent)."""
+    return {unit.pk: unit for unit in _force_units(force_id, unit_ids)}
+
+
+def unit_home_bcus(force_id: int) -> list[tuple[int, int | None]]:
+    """(unit id, home BCU id) for every unit of the force."""
+    return list(_force_units(force_id, None).values_list("pk", "home_bcu_id"))

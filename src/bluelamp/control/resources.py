@@ -11,12 +11,12 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from bluelamp.business import selectors as workforce
-from bluelamp.business.models import Person
 from bluelamp.control import rules
 from bluelamp.control.models import (
     Assignment,
@@ -43,6 +43,9 @@ from bluelamp.core.access import Actor, require
 from bluelamp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bluelamp.core.events import emit
 from bluelamp.core.models import Bcu, Force, with_related
+
+if TYPE_CHECKING:  # named in annotations only: people are read through business's selectors
+    from bluelamp.business.models import Person
 
 DISPATCH = "control.dispatch_resource"
 SET_STATUS = "control.set_resource_status"

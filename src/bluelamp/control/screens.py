@@ -15,7 +15,8 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from bluelamp.business import selectors as workforce
-from bluelamp.control import resource_selectors, rules, selectors
+from bluelamp.control import dispatch_link, resource_selectors, rules, selectors
+from bluelamp.control.dispatch_link import Position
 from bluelamp.control.models import Assignment, BaseType, CrewMember, Incident, Resource, UnitType, UrgentAssistance
 from bluelamp.core.access import Actor, scoped
 from bluelamp.core.models import Bcu
@@ -279,23 +280,9 @@ def command_picture(*, actor: Actor, bcu_code: str = "", now: dt.datetime | None
         total=total,
         unit_types=sorted(unit_types),
         urgent=urgent,
-        operations=running_operations(actor=actor, now=now),
+        operations=dispatch_link.running_operations(actor=actor, now=now),
         now=now,
     )
-
-
-def running_operations(*, actor: Actor, now: dt.datetime) -> list[Any]:
-    """Pre-planned operations running now, from the dispatch app when it is installed."""
-    import importlib
-
-    try:
-        dispatch_selectors = importlib.import_module("bluelamp.dispatch.selectors")
-    except ImportError:
-        return []
-    running = getattr(dispatch_selectors, "running_operations", None)
-    if running is None or not actor.has_perm("dispatch.view_operation"):
-        return []
-    return list(running(actor=actor, at=now))
 
 
 # The map ----------------------------------------------------------------------------------------
@@ -352,19 +339,9 @@ def boundaries(*, actor: Actor) -> str:
     return collection
 
 
-@dataclass(frozen=True)
-class Position:
-    lat: float
-    lon: float
-    at: str | None
-    stale: bool
-
-
 def unit_positions(*, actor: Actor) -> dict[int, Position]:
     """Latest known positions of the force's units, from the dispatch app's AVL feed when that
     app is installed; empty otherwise (the units are then listed beside the map)."""
-    from bluelamp.control import dispatch_link
-
     return dispatch_link.positions(actor=actor)
 
 

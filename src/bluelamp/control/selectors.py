@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import h3
@@ -34,6 +35,20 @@ def incident(*, actor: Actor, incident_id: int) -> Incident:
     return get_scoped(
         with_related(Incident.objects.all(), "force", "borough", "bcu"), actor, permission=VIEW_INCIDENT, pk=incident_id
     )
+
+
+def incidents_by_id(incident_ids: Iterable[int], *, held: Iterable[object] = ()) -> dict[int, Incident]:
+    """Incidents by id for the platform's receivers of events, which act for no user (so this is
+    not scoped). ``held``: the records the events carry (``core.events.about``); the incidents
+    among them are not read again."""
+    wanted = set(incident_ids)
+    found = {item.pk: item for item in held if isinstance(item, Incident) and item.pk in wanted}
+    return found | Incident.objects.in_bulk(wanted - set(found))
+
+
+def contact_ids_of(incident_id: int) -> list[int]:
+    """The contacts linked to an incident, for receivers of its events (not scoped, as above)."""
+    return list(Contact.objects.filter(incident_id=incident_id).values_list("pk", flat=True))
 
 
 def incidents(

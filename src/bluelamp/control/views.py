@@ -583,7 +583,7 @@ def urgent_context(request: HttpRequest, bcu_code: str) -> dict[str, Any]:
     }
 
 
-def _alert_place(alert: UrgentAssistance, position: screens.Position | None) -> str:
+def _alert_place(alert: UrgentAssistance, position: dispatch_link.Position | None) -> str:
     """Where the unit is: the incident it is at, else its last AVL position (with its borough
     and whether it is out of date), else not known."""
     if alert.incident is not None:

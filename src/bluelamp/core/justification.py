@@ -1,16 +1,21 @@
 """Asking why before showing a person's record (DPA 2018 s.62), shared by every system that
-holds one. The form takes the reasons that fit the system; a justification then covers later
-views of the same record in the same session for a short while — each view is still logged
-by the caller."""
+holds one (HR, POLE), on staff pages and in the API. On a page, the form takes the reasons that
+fit the system; a justification then covers later views of the same record in the same session
+for a short while — each view is still logged by the caller. In the API, the reason comes in
+the ``X-Justification`` header of each request."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from ninja import Header
+
+from bluelamp.core.errors import InvalidInput
 
 GRANT_LIFETIME = dt.timedelta(minutes=15)
 SESSION_KEY = "bluelamp.consultation_grants"  # {record key: {justification, reason, expires}}
@@ -91,3 +96,20 @@ def ask_why_first(
             return given
         form = JustificationForm(reasons=reasons)
     return render(request, ask_template, {**context, "form": form})
+
+
+# The API -----------------------------------------------------------------------------------
+
+JustificationHeader = Annotated[str | None, Header(alias="X-Justification")]
+
+
+def required(header: str | None, *, what: str, example: str) -> str:
+    """The justification sent in the ``X-Justification`` header, or a 422 that says how to give
+    it: ``what`` is what the client asked to see, ``example`` a reason that fits the system."""
+    given = (header or "").strip()
+    if not given:
+        raise InvalidInput(
+            f"Say why you need {what} in the X-Justification header, "
+            f"e.g. 'X-Justification: {example}'. It is recorded in the audit trail."
+        )
+    return header or ""

@@ -117,6 +117,35 @@ def load_geography(*, boundaries: Path = LONDON_BOUNDARIES, areas: Path = LONDON
     return loaded
 
 
+@transaction.atomic
+def add_force(*, code: str, name: str, short_name: str = "") -> Force:
+    """The force with ``code``, added to the platform (without a boundary: ``load_geography``
+    gives it one) if it is not there yet. A force already there is left as it is."""
+    code, name = code.strip(), name.strip()
+    if not code or not name:
+        raise InvalidInput("A force needs a code and a name, e.g. code 'kent' and name 'Kent Police'.")
+    force, created = Force.objects.get_or_create(code=code, defaults={"name": name, "short_name": short_name})
+    if created:  # a force is not personal data: an event, no audit entry (as for roles)
+        emit("core.force.added", force=force, code=force.code, name=force.name)
+    return force
+
+
+@transaction.atomic
+def add_force_hostname(*, force: Force, hostname: str) -> ForceHostname:
+    """Serve ``force``'s public site at ``hostname`` (kept in lower case). A hostname another
+    force already has is refused: one hostname shows one force's site."""
+    hostname = hostname.strip().lower()
+    if not hostname:
+        raise InvalidInput(f"Give a hostname for {force.name}'s site, e.g. 'kent.police.example'.")
+    owner = ForceHostname.objects.filter(hostname=hostname).exclude(force=force).select_related("force").first()
+    if owner is not None:
+        raise InvalidInput(f"{hostname} already belongs to {owner.force.name}.")
+    found, created = ForceHostname.objects.get_or_create(hostname=hostname, defaults={"force": force})
+    if created:
+        emit("core.force.hostname_added", force=force, hostname=hostname)
+    return found
+
+
 ROLES_FILE = DATA_DIR / "roles.json"
 
 

@@ -7,4 +7,8 @@ class DispatchConfig(AppConfig):
     verbose_name = "Dispatch: vehicle locations, recommendations and pre-planned operations"
 
     def ready(self) -> None:
+        from bluelamp.control import dispatch_link
         from bluelamp.dispatch import receivers  # noqa: F401 - connects the outbox receivers
+        from bluelamp.dispatch.control_room import ControlRoomEngine
+
+        dispatch_link.register(ControlRoomEngine())  # control's screens ask dispatch through it

@@ -16,7 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.dispatch import receiver
 
-from bluelamp.core.events import about, emitted
+from bluelamp.core.events import emitted
 from bluelamp.core.models import OutboxEvent
 from bluelamp.dispatch import store
 
@@ -52,14 +52,13 @@ def _on_event(topic: str, payload: dict[str, Any], force_id: int) -> None:
 
 
 def _tag(events: list[OutboxEvent]) -> None:
-    from bluelamp.control.models import Incident
+    from bluelamp.control import selectors as control_selectors
     from bluelamp.dispatch import services
 
-    pairs = [(event, int(event.payload["incident_id"])) for event in events if event.payload.get("incident_id")]
-    wanted = [pk for _, pk in pairs]
-    held = {pk: incident for event, pk in pairs if (incident := about(event, Incident, pk)) is not None}
+    wanted = [int(event.payload["incident_id"]) for event in events if event.payload.get("incident_id")]
+    held = [getattr(event, "about", None) for event in events]  # as the emitting service held them
     try:
-        known = held | Incident.objects.in_bulk(set(wanted) - set(held))  # those not held are read
+        known = control_selectors.incidents_by_id(wanted, held=held)  # those not held are read
         due = services.operations_holding([known[pk] for pk in wanted if pk in known])
         if due:  # most calls fall in no operation: reading that needs no savepoint
             with transaction.atomic():  # a savepoint: a failure here leaves the incidents as they were
@@ -69,12 +68,10 @@ def _tag(events: list[OutboxEvent]) -> None:
 
 
 def _refresh_units_on(force_id: int, incident_id: int) -> None:
-    from bluelamp.control.models import Assignment
+    from bluelamp.control import resource_selectors
 
     if store.loaded(force_id) is None:
         return
-    units = list(
-        Assignment.objects.filter(incident_id=incident_id).exclude(state="cleared").values_list("unit_id", flat=True)
-    )
+    units = resource_selectors.units_committed_to(incident_id)
     if units:
         store.refresh_units(force_id, units)

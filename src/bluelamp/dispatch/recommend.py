@@ -18,11 +18,11 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
 from bluelamp.control import selectors as control_selectors
-from bluelamp.control.models import Incident
 from bluelamp.core.access import Actor, require
 from bluelamp.core.errors import InvalidInput
 from bluelamp.core.geography import to_bng
@@ -30,6 +30,9 @@ from bluelamp.dispatch import store
 from bluelamp.dispatch.index import AVAILABLE, BASE_CODES, COMMITTED, Candidate, Funnel, UnitRow
 from bluelamp.dispatch.routing import Router, default_router
 from bluelamp.dispatch.rules import GRADE_RANK, Requirement, avl_rules, requirement_for, travel_rules
+
+if TYPE_CHECKING:  # named in annotations only: incidents are read through control's selectors
+    from bluelamp.control.models import Incident
 
 RECOMMEND = "dispatch.recommend_resources"
 LIMIT = 5
@@ -137,7 +140,7 @@ def _changed_since_indexed(
     if not candidates:
         return set()
     index = store.index_for(force_id)
-    rows = {row.unit_id: row for row in store.recheck_rows(force_id, [c.unit_id for c in candidates])}
+    rows = {row.unit_id: row for row in store.unit_rows(force_id, [c.unit_id for c in candidates])}
     rank = GRADE_RANK.get(incident.grade, 0)
     changed = set()
     for candidate in candidates:

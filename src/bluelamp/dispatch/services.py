@@ -8,17 +8,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shapely
 from django.db import transaction
 from django.utils import timezone
 from shapely.geometry import mapping
 
+from bluelamp.control import resource_selectors as fleet
 from bluelamp.control import resources
 from bluelamp.control import selectors as control_selectors
 from bluelamp.control import services as control_services
-from bluelamp.control.models import Assignment, Incident, Resource
 from bluelamp.core.access import Actor, require
 from bluelamp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bluelamp.core.events import emit
@@ -26,6 +26,9 @@ from bluelamp.core.geography import geometry_from_geojson
 from bluelamp.core.models import Force, User
 from bluelamp.dispatch import recommend as recommender
 from bluelamp.dispatch.models import Operation, OperationIncident, OperationLogEntry, OperationResource
+
+if TYPE_CHECKING:  # named in annotations only: control's records are read through its selectors
+    from bluelamp.control.models import Assignment, Incident
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +100,7 @@ def dispatch(
                 + (f" ({', '.join(named)})" if named else "")
                 + ": give the reason for choosing it; it is written to the incident log."
             )
-        unit = Resource.objects.filter(pk=units[0], force_id=incident.force_id).first()
+        unit = fleet.force_units(incident.force_id, units[:1]).get(units[0])
         if unit is None:
             raise NotFound("No such unit in your force.")
         control_services.add_log_entry(
@@ -110,7 +113,7 @@ def dispatch(
             position=position,
         )
     for pk in units:
-        unit = Resource.objects.filter(pk=pk, force_id=incident.force_id).first()
+        unit = fleet.force_units(incident.force_id, [pk]).get(pk)
         if unit is None:
             raise NotFound("No such unit in your force.")
         offered = next((o for o in recommendation.offered if o.candidate.unit_id == pk), None)
@@ -225,7 +228,7 @@ def reserve_units(*, actor: Actor, operation: Operation, unit_ids: list[int]) ->
     now = timezone.now()
     if locked.ends_at <= now:
         raise Conflict(f"Operation {locked.name} has ended.")
-    units = {u.pk: u for u in Resource.objects.filter(pk__in=unit_ids, force_id=locked.force_id)}
+    units = fleet.force_units(locked.force_id, unit_ids)
     missing = [pk for pk in unit_ids if pk not in units]
     if missing:
         raise NotFound(f"No such unit(s) in your force: {', '.join(map(str, missing))}.")

@@ -15,13 +15,11 @@ import time
 from collections import defaultdict
 
 import numpy as np
-from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from bluelamp.business.models import Authorisation
-from bluelamp.business.selectors import as_day, current_on
-from bluelamp.control.models import Assignment, CrewMember, Resource, UnitType
+from bluelamp.business.selectors import as_day, skills_held
+from bluelamp.control import resource_selectors as fleet
 from bluelamp.dispatch.index import Capability, ForceIndex, UnitRow
 from bluelamp.dispatch.models import OperationResource, UnitPosition
 from bluelamp.dispatch.rules import avl_rules
@@ -59,7 +57,7 @@ def loaded(force_id: int) -> ForceIndex | None:
 
 
 def _build(force_id: int) -> ForceIndex:
-    count = Resource.objects.filter(force_id=force_id).count()
+    count = fleet.unit_count(force_id)
     index = ForceIndex(force_id, capacity=max(1024, 1 << int(count * 1.25).bit_length()))
     index.set_units(unit_rows(force_id))
     day = as_day(timezone.now())
@@ -114,15 +112,8 @@ def running_reservations(force_id: int, at: dt.datetime) -> Q:
 
 def unit_rows(force_id: int, unit_ids: list[int] | None = None) -> list[UnitRow]:
     """Every unit of the force (or those named) with its status, commitment and reservation."""
-    units = Resource.objects.filter(force_id=force_id)
-    if unit_ids is not None:
-        units = units.filter(pk__in=unit_ids)
-    rows = {
-        pk: UnitRow(pk, sign, kind, base)
-        for pk, sign, kind, base in units.values_list("pk", "call_sign", "unit_type__code", "status__base_type")
-    }
-    open_assignments = Assignment.objects.filter(unit_id__in=rows).exclude(state=Assignment.State.CLEARED)
-    for unit_id, incident_id, grade in open_assignments.values_list("unit_id", "incident_id", "incident__grade"):
+    rows = {pk: UnitRow(pk, sign, kind, base) for pk, sign, kind, base in fleet.unit_states(force_id, unit_ids)}
+    for unit_id, incident_id, grade in fleet.open_commitments(rows):
         rows[unit_id].committed_incident_id, rows[unit_id].committed_grade = incident_id, grade or ""
     now = timezone.now()
     reserved = OperationResource.objects.filter(running_reservations(force_id, now), unit_id__in=rows)
@@ -131,59 +122,18 @@ def unit_rows(force_id: int, unit_ids: list[int] | None = None) -> list[UnitRow]
     return list(rows.values())
 
 
-RECHECK_SQL = """
-SELECT u.id, u.call_sign, t.code, s.base_type,
-  (SELECT a.incident_id FROM control_assignment a WHERE a.unit_id = u.id AND a.state <> 'cleared' LIMIT 1),
-  (SELECT i.grade FROM control_assignment a JOIN control_incident i ON i.id = a.incident_id
-    WHERE a.unit_id = u.id AND a.state <> 'cleared' LIMIT 1),
-  EXISTS (SELECT 1 FROM dispatch_operationresource r JOIN dispatch_operation o ON o.id = r.operation_id
-    WHERE r.unit_id = u.id AND r.until_at IS NULL AND o.starts_at <= %s AND o.ends_at > %s)
-FROM control_resource u
-JOIN control_unitstatus s ON s.id = u.status_id
-JOIN control_unittype t ON t.id = u.unit_type_id
-WHERE u.force_id = %s AND u.id IN ({ids})
-"""
-
-
-def recheck_rows(force_id: int, unit_ids: list[int]) -> list[UnitRow]:
-    """What :func:`unit_rows` says, for a handful of units, in one plain query: the re-check on
-    the recommendation's hot path (the ORM would build three queries, ~1 ms of Python)."""
-    if not unit_ids:
-        return []
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    sql = RECHECK_SQL.format(ids=", ".join(["%s"] * len(unit_ids)))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [now, now, force_id, *unit_ids])
-        found = cursor.fetchall()
-    return [
-        UnitRow(pk, sign, kind, base, committed_incident_id=incident, committed_grade=grade or "", reserved=bool(held))
-        for pk, sign, kind, base, incident, grade, held in found
-    ]
-
-
 def capabilities(force_id: int, *, day: dt.date, unit_ids: list[int] | None = None) -> dict[int, Capability]:
     """What each unit's current crew can do on ``day``: whether the crew meets its unit type's
     needs (the same test as ``control.resources.crew_problems``), the authorisations every
-    member holds and those at least one holds. Three queries for the whole force."""
-    crew_rows = CrewMember.objects.filter(unit__force_id=force_id, until_at__isnull=True)
-    if unit_ids is not None:
-        crew_rows = crew_rows.filter(unit_id__in=unit_ids)
+    member holds and those at least one holds."""
     crews: dict[int, list[int]] = defaultdict(list)
-    for unit_id, person_id in crew_rows.values_list("unit_id", "person_id"):
+    for unit_id, person_id in fleet.current_crews(force_id, unit_ids):
         crews[unit_id].append(person_id)
     held: dict[int, set[str]] = defaultdict(set)
-    people = [p for members in crews.values() for p in members]
-    for start in range(0, len(people), 5000):  # SQLite limits the parameters of one query
-        current = Authorisation.objects.filter(current_on(day), person_id__in=people[start : start + 5000])
-        for person_id, code in current.values_list("person_id", "skill__code"):
-            held[person_id].add(code)
-    types = {t.pk: t for t in UnitType.objects.all()}
-    units = Resource.objects.filter(force_id=force_id)
-    if unit_ids is not None:
-        units = units.filter(pk__in=unit_ids)
+    for person_id, code in skills_held([p for members in crews.values() for p in members], day):
+        held[person_id].add(code)
     found = {}
-    for unit_id, type_id in units.values_list("pk", "unit_type_id"):
-        kind = types[type_id]
+    for unit_id, kind in fleet.unit_types_of(force_id, unit_ids):
         members = [held[p] for p in crews.get(unit_id, [])]
         every = frozenset(set.intersection(*members)) if members else frozenset()
         anyone = frozenset(set.union(*members)) if members else frozenset()

@@ -22,7 +22,7 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
 
-from bluelamp.control.models import Contact
+from bluelamp.control import selectors as control_selectors
 from bluelamp.core.access import ClientActor
 from bluelamp.core.models import OutboxEvent
 from bluelamp.online import services
@@ -36,6 +36,7 @@ FIRST_RETRY = dt.timedelta(seconds=30)
 LONGEST_WAIT = dt.timedelta(hours=1)
 INTAKE_CLIENT = "Single Online Home"
 STATUS_CURSOR = "online.control-status"
+ONLINE_CHANNEL = "online"  # the channel the control room files online reports under
 
 
 class DeliveryFailed(Exception):
@@ -111,7 +112,7 @@ def _to_control(delivery: Delivery) -> str:
         assert update is not None
         received = control.receive_contact(
             actor=actor,
-            channel=Contact.Channel.ONLINE,
+            channel=ONLINE_CHANNEL,
             source_reference=f"{report.reference}/{update.pk}",
             description=f"More information from the reporter of online report {report.reference}: {update.text}",
             address=report.address,
@@ -136,7 +137,7 @@ def _to_control(delivery: Delivery) -> str:
     }
     received = control.receive_contact(
         actor=actor,
-        channel=Contact.Channel.ONLINE,
+        channel=ONLINE_CHANNEL,
         received_at=report.submitted_at,
         source_reference=report.reference,
         description=report.description or report.journey_title,
@@ -264,8 +265,7 @@ def _reports_for_contacts(contact_ids: list[int]) -> dict[int, Report]:
 
 
 def _reports_for_incident(incident_id: int) -> list[Report]:
-    contact_ids = list(Contact.objects.filter(incident_id=incident_id).values_list("pk", flat=True))
-    return list(_reports_for_contacts(contact_ids).values())
+    return list(_reports_for_contacts(control_selectors.contact_ids_of(incident_id)).values())
 
 
 def _apply(event: OutboxEvent) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from bluelamp.control.forms import GovukForm
+from bluelamp.core.forms import GovukForm
 from bluelamp.online.catalogue import Question
 
 TIME_PATTERN = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")

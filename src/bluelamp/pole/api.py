@@ -6,13 +6,13 @@ force's person or vehicle answers 404. Reading a person's details needs a justif
 (``X-Justification``), which is logged with the consultation (DPA 2018 s.62)."""
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
 from django.http import HttpRequest
-from ninja import Header, Router, Schema
+from ninja import Router, Schema
 
 from bluelamp.core.access import request_actor
-from bluelamp.core.errors import InvalidInput
+from bluelamp.core.justification import JustificationHeader, required
 from bluelamp.core.schemas import ERRORS
 from bluelamp.pole import selectors
 from bluelamp.pole.models import Event, Link, Location
@@ -211,18 +211,12 @@ def history(
 def get_person(
     request: HttpRequest,
     person_id: int,
-    justification: Annotated[str | None, Header(alias="X-Justification")] = None,
+    justification: JustificationHeader = None,
 ) -> PersonOut:
     actor = request_actor(request)
     selectors.check_person(actor=actor, person_id=person_id)  # 403 / 404 come first
-    if not (justification or "").strip():
-        raise InvalidInput(
-            "Say why you need this person's details in the X-Justification header, "
-            "e.g. 'X-Justification: Call CAD 4711/14JUL26, checking the caller'. It is recorded in the audit trail."
-        )
-    record = selectors.consult_person(
-        actor=actor, person_id=person_id, justification=justification or "", details={"via": "API"}
-    )
+    why = required(justification, what="this person's details", example="Call CAD 4711/14JUL26, checking the caller")
+    record = selectors.consult_person(actor=actor, person_id=person_id, justification=why, details={"via": "API"})
     person = record.person
     return PersonOut(
         id=person.pk,

@@ -16,9 +16,10 @@ from django.db import transaction
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Locale, Page, Site
 
+from bluelamp.core import services as core_services
 from bluelamp.core.errors import InvalidInput
 from bluelamp.core.events import emit
-from bluelamp.core.models import Force, ForceHostname, Role, User
+from bluelamp.core.models import Force, Role, User
 from bluelamp.online.cms.branding import brand_colours
 from bluelamp.online.cms.models import (
     ContactPage,
@@ -113,12 +114,12 @@ def onboard_public_site(
     _check_branding(branding, where)
     if not hostnames:
         raise InvalidInput(f"{where}: give at least one hostname.")
-    force, _ = Force.objects.get_or_create(code=code, defaults={"name": name, "short_name": short_name})
+    force = core_services.add_force(code=code, name=name, short_name=short_name)
     for hostname in hostnames:
-        owner = ForceHostname.objects.filter(hostname=hostname.lower()).exclude(force=force).first()
-        if owner is not None:
-            raise InvalidInput(f"{where}: {hostname} already belongs to {owner.force.name}.")
-        ForceHostname.objects.get_or_create(hostname=hostname.lower(), defaults={"force": force})
+        try:
+            core_services.add_force_hostname(force=force, hostname=hostname)
+        except InvalidInput as error:
+            raise InvalidInput(f"{where}: {error.message}") from None
 
     home = ForceHomePage.objects.filter(force=force).first()
     created = home is None

@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.live import Live
 
 from bluelamp.control.models import Resource
-from bluelamp.core import demo_setup
 from bluelamp.demo import scenario
+from bluelamp.demo import setup as demo_setup
 from bluelamp.demo.simulator import Settings, Simulator
 from bluelamp.demo.summary import summary
 

@@ -11,7 +11,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.table import Table
 
-from bluelamp.core import demo_setup
+from bluelamp.demo import history, scenario
+from bluelamp.demo import setup as demo_setup
+from bluelamp.demo.background import simulate_in_background
+from bluelamp.demo.simulator import Settings
 
 
 class Command(BaseCommand):
@@ -37,8 +40,6 @@ class Command(BaseCommand):
         port: int,
         **options: Any,
     ) -> None:
-        from bluelamp.demo import history, scenario
-
         if settings.BLUELAMP_ENV == "production":
             raise CommandError("The demo creates well-known sign-ins, so it never runs with BLUELAMP_ENV=production.")
         console = Console()
@@ -72,9 +73,6 @@ class Command(BaseCommand):
         if no_serve:
             return
         if simulate:
-            from bluelamp.demo.background import simulate_in_background
-            from bluelamp.demo.simulator import Settings
-
             simulate_in_background(Settings(seed=seed))
             console.print("Simulation running: calls, online reports and units moving in real time (Ctrl-C stops all).")
         call_command("serve", host=host, port=port)
