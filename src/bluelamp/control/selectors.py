@@ -36,6 +36,13 @@ def incident(*, actor: Actor, incident_id: int) -> Incident:
     )
 
 
+def incident_references(*, actor: Actor, incident_ids: list[int]) -> dict[int, str]:
+    """The CAD references of those of these incidents that have their number."""
+    found = scoped(Incident.objects.all(), actor, permission=VIEW_INCIDENT)
+    numbered = found.filter(pk__in=incident_ids, cad_number__isnull=False).only("cad_day", "cad_number")
+    return {incident.pk: incident.reference for incident in numbered}
+
+
 def incidents(
     *, actor: Actor, bcu_code: str = "", grade: str = "", status: str = "", include_closed: bool = False
 ) -> QuerySet[Incident]:

@@ -1,23 +1,22 @@
 """Events: each service that changes state emits one, in the same transaction (outbox).
 
-Receivers in this process (the live screens, the POLE feed, dispatch) listen to
-:data:`emitted`, which carries every event one call wrote: a service that writes many records
-at once emits their events at once, and a receiver can then handle them at once too."""
+Nothing acts on an event inside the emitting transaction: once it commits, the consumers of the
+outbox (``bluelamp.core.consumers``: the live screens, the POLE feed, dispatch, online's report
+status) read it, each at its own durable cursor."""
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from django.db import transaction
 from django.db.models import Model
-from django.dispatch import Signal
+
+from bluelamp.core import consumers
 
 from bluelamp.core.db.rows import insert_rows
 from bluelamp.core.models import Force, OutboxEvent
 
 M = TypeVar("M", bound=Model)
-
-# Sent with ``events`` (a list of saved OutboxEvents) inside the emitting transaction.
-emitted = Signal()
 
 
 def emit(topic: str, *, force: Force | None = None, about: Model | None = None, **payload: Any) -> OutboxEvent:
@@ -38,10 +37,11 @@ def event(topic: str, *, force: Force | None = None, about: Model | None = None,
 
 
 def emit_all(events: list[OutboxEvent]) -> list[OutboxEvent]:
-    """Write ``events`` (from :func:`event`) in one statement, then tell this process's receivers."""
+    """Write ``events`` (from :func:`event`) in one statement; the consumers are woken when the
+    transaction commits."""
     if events:
         insert_rows(events)
-        emitted.send(sender=OutboxEvent, events=events)
+        transaction.on_commit(consumers.wake, robust=True)
     return events
 
 

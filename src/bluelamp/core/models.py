@@ -276,6 +276,25 @@ class OutboxEvent(models.Model):
         return f"{self.topic} #{self.pk}"
 
 
+class ConsumerCursor(models.Model):
+    """How far one consumer of the outbox has read (``bluelamp.core.consumers``): the highest
+    event handled, the lower ids not yet seen (a transaction may commit after a later one),
+    and the event it is failing on, with the error and when to try again."""
+
+    name = models.CharField(max_length=80, unique=True)
+    position = models.BigIntegerField(default=0, help_text="The highest event id handled.")
+    gaps = models.JSONField(default=dict, blank=True, help_text="Lower ids not seen yet → when first missed.")
+    failing_event_id = models.BigIntegerField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.position}"
+
+
 class ApiToken(models.Model):
     """A machine client's credential (ANPR feed, vehicle-location feed, partner system). Only
     a hash of the secret is stored; the secret is shown once, when the token is made."""

@@ -7,4 +7,4 @@ class DispatchConfig(AppConfig):
     verbose_name = "Dispatch: vehicle locations, recommendations and pre-planned operations"
 
     def ready(self) -> None:
-        from bluelamp.dispatch import receivers  # noqa: F401 - connects the outbox receivers
+        from bluelamp.dispatch import avl, receivers  # noqa: F401 - the outbox consumers and live notices they hear

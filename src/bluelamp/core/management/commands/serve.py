@@ -70,7 +70,7 @@ def _serve_with_a_socket_per_worker(config: Any) -> None:
 def several_workers_warning(workers: int) -> str:
     """What to tell an operator who starts several workers with nothing to carry live notices
     between them (the live bridge is ``memory``: SQLite without REDIS_URL), or ""."""
-    from bluelamp.control.bridge import configured_kind
+    from bluelamp.core.live_bridge import configured_kind
 
     if workers < 2 or configured_kind() != "memory":
         return ""
