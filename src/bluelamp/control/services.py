@@ -287,13 +287,12 @@ def resolve_contact(*, actor: Actor, contact: Contact, resolution_code: str, not
 
 
 def _contact_summary(contact: Contact) -> dict[str, Any]:
-    """What a contact brings to an incident's log: everything it holds, so nothing is re-typed."""
+    """What a contact brings to an incident's log: everything it holds, so nothing is re-typed,
+    except who called: that stays on the contact, for those who may view contacts."""
     return {
         "contact_id": contact.pk,
         "channel": contact.channel,
         "received_at": contact.received_at.isoformat(),
-        "caller_name": contact.caller_name,
-        "caller_phone": contact.caller_phone,
         "address": contact.address,
         "lat": contact.lat,
         "lon": contact.lon,
@@ -306,9 +305,7 @@ def _contact_summary(contact: Contact) -> dict[str, Any]:
 
 
 def _contact_text(contact: Contact) -> str:
-    caller = ", ".join(part for part in (contact.caller_name, contact.caller_phone) if part)
     lines = [f"{contact.get_channel_display()} contact #{contact.pk} received {contact.received_at.isoformat()}"]
-    lines += [f"Caller: {caller}"] if caller else []
     lines += [f"Location: {contact.address}"] if contact.address else []
     lines += [contact.description] if contact.description else []
     lines += [f"{key}: {value}" for key, value in sorted(contact.details.items())]

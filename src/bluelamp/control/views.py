@@ -327,6 +327,7 @@ def _incident_page(
         "assessments": list(selectors.assessments(incident).order_by("-number")),
         "log": list(selectors.log(incident)),
         "contacts": list(incident.contacts.order_by("received_at")),
+        "show_callers": actor.has_perm(selectors.VIEW_CONTACT),  # who called is the contact's, not the incident's
         "next_statuses": next_statuses,
         "can_close": Incident.Status.CLOSED in rules.NEXT_STATUSES[incident.status],
         "log_form": bound.get("log") or LogEntryForm(prefix="log", initial={"position": position}),
