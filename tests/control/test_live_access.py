@@ -39,7 +39,8 @@ def test_a_reader_without_view_unitposition_gets_no_positions_on_the_stream(
     client: Client, met: Force, make_user: MakeUser, monkeypatch: Any
 ) -> None:
     analyst = make_user("an.met", met, "analyst")  # may view incidents, not where units are
-    assert analyst.has_perm("control.view_incident") and not analyst.has_perm("dispatch.view_unitposition")
+    assert analyst.has_perm("control.view_incident")
+    assert not analyst.has_perm("dispatch.view_unitposition")
     client.force_login(analyst)
     text = _read_stream(client, monkeypatch, met, *_positions_and_a_change(met))
     assert '"topic":"control.incident.graded"' in text  # the stream works for them

@@ -27,11 +27,10 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test import Client
 
-from bluelamp.core import live
+from bluelamp.core import live, tokens
 from bluelamp.core import live_bridge as bridge
-from bluelamp.dispatch import live as dispatch_live
-from bluelamp.core import tokens
 from bluelamp.core.models import Force, User
+from bluelamp.dispatch import live as dispatch_live
 from tests.conftest import HANG_SECONDS, ROOT
 
 REDIS_URL = os.environ.get("BLUELAMP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -127,7 +126,12 @@ def test_announce_reaches_local_screens_once_and_sends_to_the_bridge() -> None:
         assert screen.get(timeout=0) == graded
         assert screen.get(timeout=0) is None
         assert sent == [
-            {"topic": "control.incident.graded", "force_id": 41, "incident_id": 7, "permission": "control.view_incident"}
+            {
+                "topic": "control.incident.graded",
+                "force_id": 41,
+                "incident_id": 7,
+                "permission": "control.view_incident",
+            }
         ]
     finally:
         live.broadcaster.unsubscribe(screen)

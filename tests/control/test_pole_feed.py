@@ -4,9 +4,8 @@ place shows them in its history panel."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.db import transaction

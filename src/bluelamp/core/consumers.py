@@ -70,6 +70,10 @@ def register(name: str, *, topics: Iterable[str], handle: Handle, first: bool = 
     return consumer
 
 
+def unregister(name: str) -> None:
+    _consumers.pop(name, None)
+
+
 def registered() -> list[Consumer]:
     return list(_consumers.values())
 

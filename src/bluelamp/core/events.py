@@ -12,7 +12,6 @@ from django.db import transaction
 from django.db.models import Model
 
 from bluelamp.core import consumers
-
 from bluelamp.core.db.rows import insert_rows
 from bluelamp.core.models import Force, OutboxEvent
 

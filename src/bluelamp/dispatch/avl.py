@@ -29,10 +29,10 @@ from django.utils import timezone
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
+from bluelamp.core import live as core_live
 from bluelamp.core.access import Actor, require
 from bluelamp.core.errors import InvalidInput, PermissionDenied
 from bluelamp.core.events import emit
-from bluelamp.core import live as core_live
 from bluelamp.core.geography import BNG_BOUNDS, from_bng_many, geometry_from_geojson, to_bng_many
 from bluelamp.core.models import Borough, Force
 from bluelamp.dispatch import live, store

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -158,9 +159,8 @@ def submit_report(
             if again is not None:  # the same form, sent twice at once: the first one won
                 return Submitted(again, "", created=False)
             continue  # the random reference was taken: draw another
-        if code:
-            made = report  # the loop's name moves on; the receipt is for this one
-            transaction.on_commit(lambda: notify.send_receipt(report=made, code=code, track_url=track_url))
+        if code:  # sent only once the report is there for good
+            transaction.on_commit(partial(notify.send_receipt, report=report, code=code, track_url=track_url))
         return Submitted(report, code, created=True)
     raise Conflict("Could not give the report a reference: try again.")  # pragma: no cover
 
