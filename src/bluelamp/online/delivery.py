@@ -198,7 +198,7 @@ def _send(delivery: Delivery) -> str:
 class Round:
     delivered: int = 0
     failed: int = 0
-    statuses: int = 0
+    statuses: int = 0  # the control room's events read for report statuses
 
 
 def _claim(now: dt.datetime) -> Delivery | None:
@@ -289,7 +289,13 @@ def _apply(event: OutboxEvent) -> None:
                 services.set_status(report=report, status=Status.OFFICER, source_event=event.pk)
 
 
-consumers.register(STATUS_CONSUMER, topics=("control.contact.", "control.incident."), handle=_apply)
+STATUS_TOPICS = (
+    "control.incident.created",
+    "control.contact.linked",
+    "control.contact.resolved",
+    "control.incident.status_changed",
+)
+consumers.register(STATUS_CONSUMER, topics=STATUS_TOPICS, handle=_apply)
 
 
 def sync_statuses() -> int:
