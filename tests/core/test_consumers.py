@@ -102,6 +102,7 @@ def test_backoff_doubles_up_to_five_minutes() -> None:
 @pytest.mark.django_db
 def test_an_id_committed_late_is_handled_when_it_appears_not_skipped(recording: Recording) -> None:
     first = emit("test.first")
+    recording.run()
     # As PostgreSQL may show them: id first+2 committed while first+1 is still in flight.
     OutboxEvent.objects.create(pk=first.pk + 2, topic="test.third")
     now = timezone.now()
@@ -117,6 +118,7 @@ def test_an_id_committed_late_is_handled_when_it_appears_not_skipped(recording: 
 @pytest.mark.django_db
 def test_an_id_never_committed_is_given_up_after_the_grace_period(recording: Recording) -> None:
     first = emit("test.first")
+    recording.run()
     OutboxEvent.objects.create(pk=first.pk + 2, topic="test.third")  # first+1 was rolled back
     now = timezone.now()
     recording.run(now)
@@ -131,6 +133,10 @@ def test_an_id_never_committed_is_given_up_after_the_grace_period(recording: Rec
 def test_two_real_transactions_committing_out_of_id_order_lose_nothing(recording: Recording) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("only PostgreSQL lets two writers overlap (run with DATABASE_URL=postgresql://…)")
+    recording.run()  # a consumer already running, as in production
+    earlier = emit("test.earlier")
+    recording.run()
+    assert recording.handled == [earlier.pk]
     written, release, done = threading.Event(), threading.Event(), threading.Event()
     slow: list[int] = []
 
@@ -149,12 +155,12 @@ def test_two_real_transactions_committing_out_of_id_order_lose_nothing(recording
     fast = emit("test.fast")  # autocommit: committed at once, with the higher id
     assert fast.pk > slow[0]
     recording.run()
-    assert recording.handled == [fast.pk]  # the slow one is not visible yet
+    assert recording.handled == [earlier.pk, fast.pk]  # the slow one is not visible yet
     assert str(slow[0]) in cursor().gaps
     release.set()
     assert done.wait(HANG_SECONDS)
     recording.run()
-    assert recording.handled == [fast.pk, slow[0]]
+    assert recording.handled == [earlier.pk, fast.pk, slow[0]]
     assert cursor().gaps == {}
 
 

@@ -146,7 +146,9 @@ def _advance(consumer: Consumer, cursor: ConsumerCursor, *, batch: int, now: dt.
         for event in OutboxEvent.objects.filter(pk__gt=cursor.position).order_by("pk")[:batch]:
             if not _handle(consumer, cursor, event, now):
                 break
-            missed = range(cursor.position + 1, event.pk)
+            # A cursor that has read nothing yet starts at the first event it sees: the ids below
+            # it belong to rows purged, or to tests' flushed tables, not to commits in flight.
+            missed = range(cursor.position + 1, event.pk) if cursor.position else range(0)
             if len(gaps) + len(missed) <= MAX_GAPS:
                 gaps.update(dict.fromkeys(missed, now))
             else:
