@@ -63,22 +63,8 @@ def feed_incident(*, force_id: int, incident_id: int) -> None:
     """Bring POLE's copy of the incident up to date: the event and its place."""
     actor = feed_actor(force_id)
     incident = control.incident(actor=actor, incident_id=incident_id)
-    services.record_events_at_places(
-        actor=actor,
-        force=incident.force,
-        events=[services.EventAtPlace(_event(incident), _place(incident))],
-    )
-
-
-def _place(incident: control.Incident) -> services.PlaceIn | None:
-    if (lat := incident.lat) is None or (lon := incident.lon) is None:
-        return None
-    return services.PlaceIn(incident.address or f"{lat:.5f}, {lon:.5f}", lat, lon)
-
-
-def _event(incident: control.Incident) -> services.EventIn:
     category = rules.nsir_categories().get(incident.opening_category)
-    return services.EventIn(
+    event = services.EventIn(
         kind=catalogue.INCIDENT,
         source_system=SOURCE_SYSTEM,
         source_id=str(incident.pk),
@@ -87,3 +73,7 @@ def _event(incident: control.Incident) -> services.EventIn:
         status=incident.get_status_display(),
         open=incident.status != incident.Status.CLOSED,
     )
+    place = None
+    if (lat := incident.lat) is not None and (lon := incident.lon) is not None:
+        place = services.PlaceIn(incident.address or f"{lat:.5f}, {lon:.5f}", lat, lon)
+    services.record_events_at_places(actor=actor, force=incident.force, events=[services.EventAtPlace(event, place)])
