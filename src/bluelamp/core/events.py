@@ -6,7 +6,7 @@ status) read it, each at its own durable cursor."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Model
@@ -15,16 +15,14 @@ from bluelamp.core import consumers
 from bluelamp.core.db.rows import insert_rows
 from bluelamp.core.models import Force, OutboxEvent
 
-M = TypeVar("M", bound=Model)
-
 
 def emit(topic: str, *, force: Force | None = None, about: Model | None = None, **payload: Any) -> OutboxEvent:
     """Record that something happened, e.g. ``emit("business.person.imported", force=f, count=3)``.
     Call it inside the service's transaction, so the event exists if and only if the change does.
 
-    ``about``: the record the event is about, as the service holds it. Receivers in this process
-    find it as ``event.about`` (it is not stored), so they need not read back what the
-    transaction has just written."""
+    ``about``: the record the event is about, as the service holds it (not stored). Consumers
+    read events after commit and so read the record themselves: nothing uses it any more, and
+    it goes when its last callers stop passing it."""
     return emit_all([event(topic, force=force, about=about, **payload)])[0]
 
 
@@ -42,10 +40,3 @@ def emit_all(events: list[OutboxEvent]) -> list[OutboxEvent]:
         insert_rows(events)
         transaction.on_commit(consumers.wake, robust=True)
     return events
-
-
-def about(event: OutboxEvent, model: type[M], pk: Any) -> M | None:
-    """The ``model`` row ``pk`` as the emitting service held it (see :func:`emit`), or None when
-    the event carries no such record: the receiver then reads it."""
-    held = event.about
-    return held if isinstance(held, model) and held.pk == pk else None
