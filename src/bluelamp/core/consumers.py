@@ -155,10 +155,11 @@ def _advance(consumer: Consumer, cursor: ConsumerCursor, *, batch: int, now: dt.
                 logger.warning("consumer %s: ids %s-%s not waited for", consumer.name, missed.start, missed.stop - 1)
             cursor.position = event.pk
             handled += 1
-    cursor.gaps = {str(pk): seen.isoformat() for pk, seen in sorted(gaps.items())}
-    if handled:
-        cursor.handled_at = now
-    cursor.save()
+    kept = {str(pk): seen.isoformat() for pk, seen in sorted(gaps.items())}
+    if handled or failed or kept != cursor.gaps or cursor.failing_event_id is not None:
+        cursor.gaps = kept
+        cursor.handled_at = now if handled else cursor.handled_at
+        cursor.save()  # an idle poll writes nothing
     return handled
 
 
