@@ -111,7 +111,8 @@ def test_linking_puts_the_contact_in_the_incidents_log(handler: User) -> None:
     entry = incident.log.last()
     assert entry is not None
     assert entry.position == "CW call handling 7"
-    assert "Alex Second" in entry.text
+    assert "Fight outside the pub" in entry.text
+    assert "Alex Second" not in entry.text  # who called stays on the contact
 
 
 def test_only_those_allowed_take_contacts(dispatcher: User) -> None:
