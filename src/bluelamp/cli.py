@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "locate": ("locate", "Say which force, BCU and borough a point is in (lat/lon or British National Grid)."),
     "verify-logs": ("verify_logs", "Check every incident log's hash chain; name the first tampered entry."),
     "verify-audit": ("verify_audit", "Check the audit trail's hash chain; name the first tampered entry."),
+    "consume": ("consume", "Run the outbox's consumers in a process of their own (--once, --list)."),
     "deliver-reports": ("deliver_reports", "Deliver online reports to forces and bring status changes back (--once)."),
     "purge-reports": ("purge_reports", "Erase online reporters' contact details and evidence past retention."),
     "online-catalogue": ("online_catalogue", "Check or install the online report journeys (service catalogue)."),

@@ -40,6 +40,7 @@ class Config:
     redis_url: str
     oidc: dict[str, str]
     live_bridge: str = "auto"
+    consumers: str = "thread"
     live_channel: str = "bluelamp_live"
     map_tile_url: str = ""
     map_tile_attribution: str = ""
@@ -79,6 +80,9 @@ def load(environ: Mapping[str, str] = os.environ) -> Config:
             "BLUELAMP_LIVE_BRIDGE",
             ("auto", "redis", "postgres", "memory"),
             default="memory" if env == "test" else "auto",
+        ),
+        consumers=_choice(
+            environ, "BLUELAMP_CONSUMERS", ("thread", "inline", "off"), default="inline" if env == "test" else "thread"
         ),
         live_channel=_live_channel(environ.get("BLUELAMP_LIVE_CHANNEL", "").strip() or "bluelamp_live"),
         map_tile_url=_tile_url(environ.get("BLUELAMP_MAP_TILE_URL", "").strip()),

@@ -147,7 +147,10 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
-# Live screens: notices shared between workers (control/bridge.py; ADR 0008), and the map's
+# Where the outbox's consumers run (core/consumers.py; ADR 0016): a thread of each web process,
+# at once in the committing thread (tests), or "off" when `bluelamp consume` runs them.
+BLUELAMP_CONSUMERS = CONFIG.consumers
+# Live screens: notices shared between workers (core/live_bridge.py; ADR 0008), and the map's
 # background tiles (none unless configured: the boundaries are drawn from the project's data).
 BLUELAMP_REDIS_URL = CONFIG.redis_url
 BLUELAMP_LIVE_BRIDGE = CONFIG.live_bridge

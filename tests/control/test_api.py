@@ -104,7 +104,8 @@ def test_a_call_made_an_incident_in_one_request(handler_client: Client, handler:
     )
     entry = incident["log"][0]
     assert (entry["kind"], entry["position"]) == ("automatic", "CW call handling 7")
-    assert entry["data"]["from_contact"]["caller_name"] == "Sam Caller"
+    assert entry["data"]["from_contact"]["contact_id"] == contact.pk  # who called stays on the contact
+    assert "Sam Caller" not in str(entry)
 
     again = _post(handler_client, "/incidents", sent)  # the sender repeats itself: the same incident
     assert (again.status_code, again.json()["id"]) == (200, incident["id"])

@@ -1,5 +1,6 @@
-"""The change feed: notices go out only when the change commits, only to screens of the same
-force, with a bound per screen; the SSE endpoint streams them as text/event-stream."""
+"""The control room's change feed: notices go out only when the change commits, only to screens
+of the same force whose reader may see them, with a bound per screen; the SSE endpoint streams
+them as text/event-stream."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from bluelamp.control import live
+from bluelamp.core import live
 from bluelamp.core.events import emit
 from bluelamp.core.models import Force, User
 from tests.control.conftest import new_incident
@@ -25,6 +26,7 @@ def subscribe() -> Any:
     made: list[live.Subscription] = []
 
     def make(force: Force, **kwargs: Any) -> live.Subscription:
+        kwargs.setdefault("permissions", {"control.view_incident"})
         subscription = live.broadcaster.subscribe(force.pk, **kwargs)
         made.append(subscription)
         return subscription
@@ -45,7 +47,14 @@ def test_published_only_when_the_change_commits(
         callback()
     topics = [screen.get(timeout=0) for _ in range(screen.pending())]
     created = [n for n in topics if n is not None and n.topic == "control.incident.created"]
-    assert created == [live.Notice("control.incident.created", met.pk, incident.pk, created[0].contact_id)]
+    assert created == [
+        live.Notice(
+            "control.incident.created",
+            met.pk,
+            "control.view_incident",
+            {"incident_id": incident.pk, "contact_id": created[0].data["contact_id"]},
+        )
+    ]
 
 
 def test_a_rolled_back_change_is_never_announced(met: Force, subscribe: Any) -> None:
@@ -70,7 +79,7 @@ def test_notices_go_only_to_the_same_force(
 def test_a_screen_that_falls_behind_is_told_to_resync() -> None:
     screen = live.Subscription(7, bound=3)
     for number in range(5):
-        screen.put(live.Notice("control.incident.logged", 7, number))
+        screen.put(live.Notice("control.incident.logged", 7, data={"incident_id": number}))
     found = [screen.get(timeout=0) for _ in range(screen.pending())]
     assert found[0] == live.Notice(live.RESYNC, 7)
     assert screen.pending() == 0
@@ -82,8 +91,8 @@ def test_the_threaded_stream_sends_notices_and_heartbeats() -> None:
     body = live.stream(subscription, heartbeat=0.01, lifetime=5)
     assert next(body).startswith("retry: ")
     assert next(body) == live.HEARTBEAT
-    live.broadcaster.publish(live.Notice("control.incident.graded", 5, 42))
-    live.broadcaster.publish(live.Notice("control.incident.graded", 6, 43))  # another force
+    live.broadcaster.publish(live.Notice("control.incident.graded", 5, data={"incident_id": 42}))
+    live.broadcaster.publish(live.Notice("control.incident.graded", 6, data={"incident_id": 43}))  # another force
     assert next(body) == 'event: change\ndata: {"topic":"control.incident.graded","force_id":5,"incident_id":42}\n\n'
     assert next(body) == live.HEARTBEAT
     body.close()
@@ -94,7 +103,7 @@ def test_the_async_stream_waits_on_the_event_loop() -> None:
     async def run() -> list[str]:
         body = live.astream(9, heartbeat=0.01, lifetime=5)
         got = [await anext(body)]  # subscribed now
-        live.broadcaster.publish(live.Notice("control.contact.received", 9, contact_id=3))
+        live.broadcaster.publish(live.Notice("control.contact.received", 9, data={"contact_id": 3}))
         got.append(await anext(body))
         got.append(await anext(body))
         await body.aclose()

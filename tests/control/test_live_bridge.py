@@ -27,9 +27,10 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test import Client
 
-from bluelamp.control import bridge, live
-from bluelamp.core import tokens
+from bluelamp.core import live, tokens
+from bluelamp.core import live_bridge as bridge
 from bluelamp.core.models import Force, User
+from bluelamp.dispatch import live as dispatch_live
 from tests.conftest import HANG_SECONDS, ROOT
 
 REDIS_URL = os.environ.get("BLUELAMP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -78,7 +79,7 @@ class Heard:
 
 
 def test_a_message_names_its_sender_and_the_sender_ignores_its_own() -> None:
-    notice = live.Notice("control.unit.status_changed", 3, unit_id=9, bcu="CW").as_dict()
+    notice = live.Notice("control.unit.status_changed", 3, "control.view_incident", {"unit_id": 9, "bcu": "CW"}).wire()
     raw = bridge.encode(notice, origin="worker-a")
     assert bridge.decode(raw, origin="worker-a") is None
     assert bridge.decode(raw, origin="worker-b") == notice
@@ -86,9 +87,13 @@ def test_a_message_names_its_sender_and_the_sender_ignores_its_own() -> None:
     assert bridge.decode('{"o": "x"}', origin="worker-b") is None
 
 
-def test_a_notice_survives_the_wire_with_positions() -> None:
-    notice = live.Notice(live.POSITIONS, 2, positions=((5, 51.5, -0.12, "2026-11-25T23:00:00+00:00", False),))
-    assert live.Notice.from_dict(notice.as_dict()) == notice
+def test_a_notice_survives_the_wire_with_positions_and_the_permission_it_needs() -> None:
+    positions = [(5, 51.5, -0.12, "2026-11-25T23:00:00+00:00", False)]
+    (notice,) = dispatch_live.notices_for(2, positions)
+    carried = live.Notice.from_wire(bridge.decode(bridge.encode(notice.wire()), origin="elsewhere") or {})
+    assert carried == notice
+    assert carried.permission == "dispatch.view_unitposition"
+    assert dispatch_live.positions_in(carried) == positions
 
 
 def test_the_bridge_is_chosen_by_configuration(settings: Any) -> None:
@@ -114,12 +119,20 @@ def test_announce_reaches_local_screens_once_and_sends_to_the_bridge() -> None:
             sent.extend(notices)
 
     previous = live.use_bridge(Recording())
-    screen = live.broadcaster.subscribe(41)
+    screen = live.broadcaster.subscribe(41, permissions={"control.view_incident"})
+    graded = live.Notice("control.incident.graded", 41, "control.view_incident", {"incident_id": 7})
     try:
-        assert live.announce(live.Notice("control.incident.graded", 41, 7)) == 1
-        assert screen.get(timeout=0) == live.Notice("control.incident.graded", 41, 7)
+        assert live.announce(graded) == 1
+        assert screen.get(timeout=0) == graded
         assert screen.get(timeout=0) is None
-        assert sent == [{"topic": "control.incident.graded", "force_id": 41, "incident_id": 7}]
+        assert sent == [
+            {
+                "topic": "control.incident.graded",
+                "force_id": 41,
+                "incident_id": 7,
+                "permission": "control.view_incident",
+            }
+        ]
     finally:
         live.broadcaster.unsubscribe(screen)
         live.use_bridge(previous)
@@ -140,13 +153,13 @@ def _crosses(kind: str) -> None:
         other.listen(heard_other.deliver, heard_other.reconnected)
         assert bridge.wait_until_listening(one)
         assert bridge.wait_until_listening(other)
-        notice = live.Notice("control.urgent_assistance.raised", 4, unit_id=12, alert_id=3, bcu="CW").as_dict()
+        notice = live.Notice("control.urgent_assistance.raised", 4, "", {"unit_id": 12, "alert_id": 3}).wire()
         one.send(notice)
         assert heard_other.next() == notice
         assert heard_one.next(timeout=0.5) is None  # its own notice is not delivered twice
         other.send({"topic": "control.resync", "force_id": 4})
         assert heard_one.next() == {"topic": "control.resync", "force_id": 4}
-        several = [live.Notice("control.incident.created", 4, incident_id=n).as_dict() for n in (1, 2, 3)]
+        several = [live.Notice("control.incident.created", 4, data={"incident_id": n}).wire() for n in (1, 2, 3)]
         one.send(*several)  # sent together, heard one by one, in order
         assert [heard_other.next() for _ in several] == several
     finally:
@@ -241,6 +254,7 @@ def two_servers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tupl
             "DATABASE_URL": _database_url(),
             "SECRET_KEY": settings.SECRET_KEY,  # the test's session cookie must be valid there
             "BLUELAMP_LIVE_BRIDGE": kind,
+            "BLUELAMP_CONSUMERS": "thread",  # as in production: the outbox read after commit
             "BLUELAMP_LIVE_CHANNEL": unique_channel(),
             # Fewer pooled connections than open screens: a stream must not hold one.
             "BLUELAMP_DB_POOL_SIZE": "2",
@@ -346,8 +360,10 @@ def test_accepted_positions_reach_the_forces_screens_in_small_notices(
 
     store.forget()
     avl.forget_service_areas()
-    units = [make_unit(supervisor, f"MD{n:02d}", "FOOT") for n in range(live.POSITIONS_PER_NOTICE + 5)]
-    ours, theirs = live.broadcaster.subscribe(met.pk), live.broadcaster.subscribe(city.pk)
+    units = [make_unit(supervisor, f"MD{n:02d}", "FOOT") for n in range(dispatch_live.POSITIONS_PER_NOTICE + 5)]
+    may_see = {"dispatch.view_unitposition"}
+    ours = live.broadcaster.subscribe(met.pk, permissions=may_see)
+    theirs = live.broadcaster.subscribe(city.pk, permissions=may_see)
     try:
         feed = ClientActor(token_id=0, name="AVL", force_id=met.pk, permissions=frozenset({avl.SEND_POSITIONS}))
         now = timezone.now().isoformat()
@@ -358,13 +374,13 @@ def test_accepted_positions_reach_the_forces_screens_in_small_notices(
         with django_capture_on_commit_callbacks(execute=True):
             avl.ingest_positions(actor=feed, items=items)
         notices = [ours.get(timeout=0) for _ in range(ours.pending())]
-        moved = [n for n in notices if n is not None and n.topic == live.POSITIONS]
-        assert [len(n.positions or ()) for n in moved] == [live.POSITIONS_PER_NOTICE, 5]
-        first = (moved[0].positions or ())[0]
+        moved = [n for n in notices if n is not None and n.topic == dispatch_live.POSITIONS]
+        assert [len(dispatch_live.positions_in(n)) for n in moved] == [dispatch_live.POSITIONS_PER_NOTICE, 5]
+        first = dispatch_live.positions_in(moved[0])[0]
         assert first[0] == units[0].pk
         assert first[1:3] == (51.5, -0.12)
         assert first[4] is False  # not stale
-        assert len(bridge.encode(moved[0].as_dict()).encode()) < bridge.POSTGRES_PAYLOAD_LIMIT
+        assert len(bridge.encode(moved[0].wire()).encode()) < bridge.POSTGRES_PAYLOAD_LIMIT
         assert theirs.pending() == 0
     finally:
         live.broadcaster.unsubscribe(ours)
@@ -385,11 +401,10 @@ def test_positions_from_another_worker_move_this_workers_dispatch_index(supervis
     unit = make_unit(supervisor, "MD01", "FOOT")
     store.index_for(met.pk)  # this worker has loaded its index
     at = timezone.now().isoformat()
-    screen = live.broadcaster.subscribe(met.pk)
+    screen = live.broadcaster.subscribe(met.pk, permissions={"dispatch.view_unitposition"})
     try:
-        live._from_other_worker(
-            live.Notice(live.POSITIONS, met.pk, positions=((unit.pk, 51.51, -0.11, at, False),)).as_dict()
-        )
+        (moved,) = dispatch_live.notices_for(met.pk, [(unit.pk, 51.51, -0.11, at, False)])
+        live._from_other_worker(moved.wire())
         assert screen.get(timeout=0) is not None  # its screens got it
         found = {p.unit_id: p for p in dispatch_selectors.latest_positions(actor=supervisor)}
         assert (found[unit.pk].lat, found[unit.pk].lon) == pytest.approx((51.51, -0.11))

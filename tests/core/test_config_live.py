@@ -21,6 +21,15 @@ def test_the_bridge_is_automatic_except_in_tests(tmp_path: Path) -> None:
     assert load(home).map_tile_url == ""
 
 
+def test_consumers_run_in_a_thread_except_in_tests_and_a_mistake_says_what_to_use(tmp_path: Path) -> None:
+    home = {"BLUELAMP_HOME": str(tmp_path)}
+    assert load(home).consumers == "thread"
+    assert load(home | {"BLUELAMP_ENV": "test"}).consumers == "inline"
+    assert load(home | {"BLUELAMP_CONSUMERS": "Off"}).consumers == "off"
+    with pytest.raises(ConfigError, match="use one of thread, inline, off"):
+        load(home | {"BLUELAMP_CONSUMERS": "sometimes"})
+
+
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [

@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from bluelamp.core import live as core_live
 from bluelamp.core.errors import PermissionDenied
 from bluelamp.core.geography import to_bng
 from bluelamp.core.models import Force, User
-from bluelamp.dispatch import avl, selectors, signals, store
+from bluelamp.dispatch import avl, selectors, store
+from bluelamp.dispatch import live as dispatch_live
 from bluelamp.dispatch.models import PositionSample, UnitPosition
 from tests.dispatch.conftest import TRAFALGAR, crewed, feed, fix, send
 
@@ -157,23 +159,20 @@ def test_after_a_restart_the_index_is_rebuilt_from_the_database(
 
 def test_screens_are_told_after_commit(met: Force, supervisor: User, django_capture_on_commit_callbacks: Any) -> None:
     unit = crewed(supervisor, "CW1")
-    heard: list[dict[str, Any]] = []
-
-    def listen(sender: Any, **kwargs: Any) -> None:
-        heard.append(kwargs)
-
-    signals.positions_moved.connect(listen)
+    screen = core_live.broadcaster.subscribe(met.pk, permissions={"dispatch.view_unitposition"})
     try:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             avl.ingest_positions(actor=feed(met), items=[fix(unit, *TRAFALGAR, ago=5)])
-        assert heard == []  # nothing before the commit
+        assert screen.pending() == 0  # nothing before the commit
         for callback in callbacks:
             callback()
+        heard = [screen.get(timeout=0) for _ in range(screen.pending())]
     finally:
-        signals.positions_moved.disconnect(listen)
-    assert len(heard) == 1
-    assert heard[0]["force_id"] == met.pk
-    ((unit_id, lat, lon, at, stale),) = heard[0]["positions"]
+        core_live.broadcaster.unsubscribe(screen)
+    moved = [n for n in heard if n is not None and n.topic == dispatch_live.POSITIONS]
+    assert len(moved) == 1
+    assert moved[0].force_id == met.pk
+    ((unit_id, lat, lon, at, stale),) = dispatch_live.positions_in(moved[0])
     assert (unit_id, round(lat, 4), round(lon, 4), stale) == (unit.pk, TRAFALGAR[0], TRAFALGAR[1], False)
     assert dt.datetime.fromisoformat(at).tzinfo is not None
 

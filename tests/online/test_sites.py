@@ -35,4 +35,5 @@ def test_public_links_keep_the_form_the_request_came_in(client, london):
 def test_health_check_answers_on_a_force_hostname_too(client, london):
     response = client.get("/healthz", HTTP_HOST="met.localhost")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json()["status"] == "ok"
+    assert response.json()["database"] == "ok"

@@ -6,13 +6,14 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
-from bluelamp.core.models import AuditEntry, OutboxEvent
+from bluelamp.core.models import AuditEntry, Force, OutboxEvent
 from bluelamp.online.models import Delivery, Evidence, Report
 from tests.online.conftest import Walk
 
@@ -172,3 +173,39 @@ def test_no_personal_data_in_urls(walk: Walk, client: Client) -> None:
     for url in walk.pages:
         assert "sam" not in url.lower()
         assert "@" not in url
+
+
+def test_the_receipt_is_sent_by_the_service_once_the_report_commits(
+    walk: Walk, django_capture_on_commit_callbacks: Any
+) -> None:
+    from bluelamp.online import services
+    from bluelamp.online.catalogue import catalogue
+    from bluelamp.online.models import SentMessage
+
+    check = walk.answer_all("crime")
+    assert check  # the reporter's answers, as the check page would send them
+    site = Force.objects.get(code="met")
+    journey = catalogue().journey("crime")
+    assert journey is not None
+    answers = walk.client.session[f"online:draft:{site.pk}:crime"]
+    with django_capture_on_commit_callbacks(execute=False) as waiting:
+        made = services.submit_report(
+            site_force=site,
+            journey=journey,
+            answers=answers["answers"],
+            idempotency_key="k" * 32,
+            track_url="https://example.test/track",
+        )
+    assert made.created
+    assert not SentMessage.objects.filter(report=made.report).exists()  # nothing before the commit
+    for callback in waiting:
+        callback()
+    receipt = SentMessage.objects.get(report=made.report)
+    assert made.code in receipt.body
+    assert "https://example.test/track" in receipt.body
+    with django_capture_on_commit_callbacks(execute=True):  # the same form sent again: no second receipt
+        again = services.submit_report(
+            site_force=site, journey=journey, answers=answers["answers"], idempotency_key="k" * 32
+        )
+    assert not again.created
+    assert SentMessage.objects.filter(report=made.report).count() == 1

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import h3
@@ -37,18 +36,16 @@ def incident(*, actor: Actor, incident_id: int) -> Incident:
     )
 
 
-def incidents_by_id(incident_ids: Iterable[int], *, held: Iterable[object] = ()) -> dict[int, Incident]:
-    """Incidents by id for the platform's receivers of events, which act for no user (so this is
-    not scoped). ``held``: the records the events carry (``core.events.about``); the incidents
-    among them are not read again."""
-    wanted = set(incident_ids)
-    found = {item.pk: item for item in held if isinstance(item, Incident) and item.pk in wanted}
-    return found | Incident.objects.in_bulk(wanted - set(found))
-
-
 def contact_ids_of(incident_id: int) -> list[int]:
-    """The contacts linked to an incident, for receivers of its events (not scoped, as above)."""
+    """The contacts linked to an incident, for consumers of its events (not scoped, as above)."""
     return list(Contact.objects.filter(incident_id=incident_id).values_list("pk", flat=True))
+
+
+def incident_references(*, actor: Actor, incident_ids: list[int]) -> dict[int, str]:
+    """The CAD references of those of these incidents that have their number."""
+    found = scoped(Incident.objects.all(), actor, permission=VIEW_INCIDENT)
+    numbered = found.filter(pk__in=incident_ids, cad_number__isnull=False).only("cad_day", "cad_number")
+    return {incident.pk: incident.reference for incident in numbered}
 
 
 def incidents(

@@ -33,7 +33,7 @@ from bluelamp.core.access import Actor, require
 from bluelamp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bluelamp.core.events import emit
 from bluelamp.core.geography import h3_cell
-from bluelamp.core.models import Bcu, Borough, Force, User, known_related, with_related
+from bluelamp.core.models import Bcu, Borough, Force, User, with_related
 
 CONTACT = "control.contact"  # audit record types
 INCIDENT = "control.incident"
@@ -257,13 +257,12 @@ def resolve_contact(*, actor: Actor, contact: Contact, resolution_code: str, not
 
 
 def _contact_summary(contact: Contact) -> dict[str, Any]:
-    """What a contact brings to an incident's log: everything it holds, so nothing is re-typed."""
+    """What a contact brings to an incident's log: everything it holds, so nothing is re-typed,
+    except who called: that stays on the contact, for those who may view contacts."""
     return {
         "contact_id": contact.pk,
         "channel": contact.channel,
         "received_at": contact.received_at.isoformat(),
-        "caller_name": contact.caller_name,
-        "caller_phone": contact.caller_phone,
         "address": contact.address,
         "lat": contact.lat,
         "lon": contact.lon,
@@ -276,9 +275,7 @@ def _contact_summary(contact: Contact) -> dict[str, Any]:
 
 
 def _contact_text(contact: Contact) -> str:
-    caller = ", ".join(part for part in (contact.caller_name, contact.caller_phone) if part)
     lines = [f"{contact.get_channel_display()} contact #{contact.pk} received {contact.received_at.isoformat()}"]
-    lines += [f"Caller: {caller}"] if caller else []
     lines += [f"Location: {contact.address}"] if contact.address else []
     lines += [contact.description] if contact.description else []
     lines += [f"{key}: {value}" for key, value in sorted(contact.details.items())]
@@ -389,7 +386,7 @@ def _make_incident(actor: Actor, contact: Contact, category: str, qualifiers: li
     )
     contact.outcome, contact.incident, contact.closed_at = Contact.Outcome.INCIDENT, incident, now
     contact.save(update_fields=["outcome", "incident", "closed_at"])
-    entry = append_log_entry(
+    append_log_entry(
         incident=incident,
         actor=actor,
         kind=Kind.AUTOMATIC,
@@ -399,11 +396,9 @@ def _make_incident(actor: Actor, contact: Contact, category: str, qualifiers: li
         new_incident=True,
     )
     _record_incident_collection(actor, incident, contact)
-    known_related(incident, contacts=[contact], assessments=[], log=[entry])  # all it has: shown without a query
     emit(
         "control.incident.created",
         force=incident.force,
-        about=incident,
         incident_id=incident.pk,
         reference=incident.reference,
         contact_id=contact.pk,
@@ -599,7 +594,6 @@ def transition_incident(
     emit(
         "control.incident.status_changed",
         force=locked.force,
-        about=locked,
         incident_id=locked.pk,
         status=to,
         previous=previous,

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from bluelamp.control import dispatch_link, live, resource_selectors, resources, rules, screens, selectors, services
+from bluelamp.control import dispatch_link, resource_selectors, resources, rules, screens, selectors, services
 from bluelamp.control.forms import (
     AssignForm,
     BoardFilterForm,
@@ -41,6 +41,7 @@ from bluelamp.control.forms import (
     UnitStatusForm,
 )
 from bluelamp.control.models import Contact, Incident, UnitStatus, UrgentAssistance
+from bluelamp.core import live
 from bluelamp.core import selectors as core_selectors
 from bluelamp.core.access import require
 from bluelamp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -326,6 +327,7 @@ def _incident_page(
         "assessments": list(selectors.assessments(incident).order_by("-number")),
         "log": list(selectors.log(incident)),
         "contacts": list(incident.contacts.order_by("received_at")),
+        "show_callers": actor.has_perm(selectors.VIEW_CONTACT),  # who called is the contact's, not the incident's
         "next_statuses": next_statuses,
         "can_close": Incident.Status.CLOSED in rules.NEXT_STATUSES[incident.status],
         "log_form": bound.get("log") or LogEntryForm(prefix="log", initial={"position": position}),
@@ -438,8 +440,11 @@ def close(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 @require_GET
 def live_feed(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
-    """Server-sent events: a notice for each committed change in the user's force. Under ASGI
-    the stream waits on the event loop; under a threaded WSGI server it holds its thread."""
+    """Server-sent events: a notice for each committed change in the user's force that the
+    user's permissions let them read (unit positions only with ``view_unitposition``, for
+    instance). Under ASGI the stream waits on the event loop; under a threaded WSGI server it
+    holds its thread. Permissions are read when the stream opens; it ends (and the browser
+    reconnects, checking again) after ``STREAM_SECONDS``."""
     actor = _actor(request)
     if not actor.is_authenticated:
         return HttpResponse("Sign in first.", status=401, content_type="text/plain")
@@ -447,13 +452,16 @@ def live_feed(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     if actor.force_id is None:
         raise PermissionDenied("The live feed shows one force's changes: you are not a member of a force.")
     body: Any
+    permissions = actor.get_all_permissions()
     if isinstance(request, ASGIRequest):
         # The stream needs no database: give this request's connection back to the pool now,
         # not when the stream ends minutes later (100 open screens would exhaust the pool).
         live.release_database()
-        body = live.astream(actor.force_id, heartbeat=live.HEARTBEAT_SECONDS, lifetime=live.STREAM_SECONDS)
+        body = live.astream(
+            actor.force_id, permissions=permissions, heartbeat=live.HEARTBEAT_SECONDS, lifetime=live.STREAM_SECONDS
+        )
     else:
-        subscription = live.broadcaster.subscribe(actor.force_id)
+        subscription = live.broadcaster.subscribe(actor.force_id, permissions=permissions)
         body = live.stream(subscription, heartbeat=live.HEARTBEAT_SECONDS, lifetime=live.STREAM_SECONDS)
     response = StreamingHttpResponse(body, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache, no-store"

@@ -1,4 +1,5 @@
-"""What `bluelamp check` and `bluelamp serve` look at: settings, database, migrations, assets."""
+"""What `bluelamp check`, `bluelamp serve` and ``/healthz`` look at: settings, database,
+migrations, assets, and how far behind each consumer of the outbox is."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from django.core import checks
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 
+from bluelamp.core import consumers
+
 Level = Literal["ok", "warning", "error"]
+LAGGING_SECONDS = 60.0  # a consumer this far behind is worth a look (live screens expect about a second)
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,8 @@ def platform_findings(*, deploy: bool) -> list[Finding]:
     findings.append(database)
     if database.level == "ok":
         findings.append(_migrations_finding())
+        if findings[-1].level == "ok":
+            findings.append(consumers_finding())
     findings.append(_assets_finding())
     return findings
 
@@ -76,3 +82,29 @@ def _assets_finding() -> Finding:
     if not built.exists():
         return Finding("error", f"Front-end assets are not built ({built} is missing).", hint)
     return Finding("ok", "Front-end assets are built.")
+
+
+def consumers_report() -> dict[str, dict[str, object]]:
+    """Each consumer's lag and last error, for ``/healthz``."""
+    return {lag.name: lag.as_dict() for lag in consumers.lags()}
+
+
+def consumers_finding() -> Finding:
+    lags = consumers.lags()
+    failing = [lag for lag in lags if lag.failing_event_id is not None]
+    behind = [lag for lag in lags if lag.oldest_seconds > LAGGING_SECONDS]
+    if failing:
+        names = "; ".join(f"{lag.name} ({lag.attempts} attempts): {lag.last_error}" for lag in failing)
+        return Finding(
+            "warning",
+            f"Outbox consumers failing, retrying with backoff: {names}",
+            "Fix the cause; each retries by itself. `bluelamp consume --once` runs them now.",
+        )
+    if behind:
+        names = ", ".join(f"{lag.name} ({lag.behind} events, {lag.oldest_seconds:.0f} s)" for lag in behind)
+        return Finding(
+            "warning",
+            f"Outbox consumers behind: {names}",
+            "Are the web workers running (or `bluelamp consume`, with BLUELAMP_CONSUMERS=off)?",
+        )
+    return Finding("ok", f"{len(lags)} outbox consumers are up to date.")

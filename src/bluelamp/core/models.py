@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractUser
@@ -24,19 +23,6 @@ def with_related(queryset: models.QuerySet[_Bounded], *relations: str) -> models
         if any(field.name == "boundary" for field in model._meta.concrete_fields):
             shapes.append(f"{relation}__boundary")
     return queryset.select_related(*relations).defer(*shapes)
-
-
-def known_related(instance: models.Model, **related: Iterable[models.Model]) -> None:
-    """Hand ``instance`` the records of its reverse relations that the caller already holds, as
-    ``prefetch_related`` leaves them after reading: ``incident.log.all()`` then asks nothing of
-    the database. For a record made in this transaction, whose relations hold exactly what the
-    transaction made with it."""
-    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
-    for name, objects in related.items():
-        queryset = getattr(instance, name).all()
-        queryset._result_cache = list(objects)
-        queryset._prefetch_done = True
-        cache[name] = queryset
 
 
 class WithoutBoundaryManager(models.Manager[_Bounded]):
@@ -267,13 +253,31 @@ class OutboxEvent(models.Model):
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    about: models.Model | None = None  # see bluelamp.core.events.emit: never stored
 
     class Meta:
         ordering = ["id"]
 
     def __str__(self) -> str:
         return f"{self.topic} #{self.pk}"
+
+
+class ConsumerCursor(models.Model):
+    """How far one consumer of the outbox has read (``bluelamp.core.consumers``): the highest
+    event handled, the lower ids not yet seen (a transaction may commit after a later one),
+    and the event it is failing on, with the error and when to try again."""
+
+    name = models.CharField(max_length=80, unique=True)
+    position = models.BigIntegerField(default=0, help_text="The highest event id handled.")
+    gaps = models.JSONField(default=dict, blank=True, help_text="Lower ids not seen yet → when first missed.")
+    failing_event_id = models.BigIntegerField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.position}"
 
 
 class ApiToken(models.Model):

@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from bluelamp.core import health
+
 logger = logging.getLogger(__name__)
 
 # A load balancer gives up on a health check after a few seconds (5 by default on the common
@@ -44,13 +46,15 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database answers, 503 otherwise. For load balancers and monitoring."""
+    """200 when the database answers, 503 otherwise. For load balancers and monitoring; it also
+    says how far behind each consumer of the outbox is, and its last error (a lagging consumer
+    does not take the node out of service: the pages still work)."""
     try:
         _select_one()
     except (DatabaseError, psycopg.Error) as error:  # psycopg's own: the pool's timeout is not Django's
         logger.warning("health check: database unreachable: %s", str(error).strip().splitlines()[0:1])
         return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    return JsonResponse({"status": "ok", "database": "ok", "consumers": health.consumers_report()})
 
 
 def _select_one() -> None:

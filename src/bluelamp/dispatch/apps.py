@@ -8,7 +8,7 @@ class DispatchConfig(AppConfig):
 
     def ready(self) -> None:
         from bluelamp.control import dispatch_link
-        from bluelamp.dispatch import receivers  # noqa: F401 - connects the outbox receivers
+        from bluelamp.dispatch import avl, receivers  # noqa: F401 - the outbox consumers and live notices they hear
         from bluelamp.dispatch.control_room import ControlRoomEngine
 
         dispatch_link.register(ControlRoomEngine())  # control's screens ask dispatch through it

@@ -29,12 +29,13 @@ from django.utils import timezone
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
+from bluelamp.core import live as core_live
 from bluelamp.core.access import Actor, require
 from bluelamp.core.errors import InvalidInput, PermissionDenied
 from bluelamp.core.events import emit
 from bluelamp.core.geography import BNG_BOUNDS, from_bng_many, geometry_from_geojson, to_bng_many
 from bluelamp.core.models import Borough, Force
-from bluelamp.dispatch import signals, store
+from bluelamp.dispatch import live, store
 from bluelamp.dispatch.index import ForceIndex
 from bluelamp.dispatch.models import PositionSample, UnitPosition
 from bluelamp.dispatch.rules import AvlRules, avl_rules
@@ -387,7 +388,7 @@ def _keep(
             with index.lock:
                 index.sampled_at[sample_slots] = np.maximum(index.sampled_at[sample_slots], sample_times)
             if moved:
-                signals.positions_moved.send(sender=UnitPosition, force_id=force_id, positions=moved)
+                live.announce_positions(force_id, moved)
 
         transaction.on_commit(publish)
 
@@ -430,7 +431,7 @@ def _sample_sql(vendor: str) -> str:
     )
 
 
-def apply_remote_positions(force_id: int, positions: list[tuple[int, float, float, str, bool]]) -> None:
+def apply_remote_positions(force_id: int, positions: list[live.Position]) -> None:
     """Positions another worker accepted (carried by the live bridge): move them here too."""
     index = store.loaded(force_id)
     if index is None or not positions:
@@ -448,3 +449,10 @@ def apply_remote_positions(force_id: int, positions: list[tuple[int, float, floa
         return
     eastings, northings = to_bng_many(lats[newer], lons[newer])
     index.move(slots[newer], at[newer], eastings, northings, lats[newer], lons[newer])
+
+
+def _moved_elsewhere(notice: core_live.Notice) -> None:
+    apply_remote_positions(notice.force_id, live.positions_in(notice))
+
+
+core_live.on_notice(live.POSITIONS, _moved_elsewhere, remote_only=True)  # this worker moved them already

@@ -1,77 +1,78 @@
-"""Dispatch listens to the outbox (events written in the same transaction as each change):
+"""What dispatch does when something happens elsewhere:
 
-* ``control.incident.created``: tag the incident to running operations whose area holds it, in
-  the same transaction (a failure to tag is logged and never stops the incident being made: the
-  tag's writes have a savepoint of their own; the read before them, which finds no operation
-  for most calls, does not need one);
-* unit status, assignment and crew events: correct this process's index once the change
-  commits;
-* operation changes: re-read which units are reserved."""
+* ``dispatch.operations``, a consumer of the outbox: each committed ``control.incident.created``
+  is tagged to the running operations whose area holds it (a failure is retried, never dropped);
+* ``dispatch.live``, a consumer of the outbox: each committed change of an operation becomes a
+  notice on the live screens of those who may view operations;
+* the live notices of unit status, assignment, crew, grading and operation changes — announced
+  in whichever worker handled the event, heard in every worker — correct this worker's index."""
 
 from __future__ import annotations
 
-import logging
-from typing import Any
-
-from django.db import transaction
-from django.dispatch import receiver
-
-from bluelamp.core.events import emitted
+from bluelamp.control import selectors as control
+from bluelamp.core import consumers, live
+from bluelamp.core.access import ClientActor
 from bluelamp.core.models import OutboxEvent
-from bluelamp.dispatch import store
+from bluelamp.dispatch import services, store
 
-logger = logging.getLogger(__name__)
-
-UNIT_TOPICS = {
+OPERATIONS_CONSUMER = "dispatch.operations"
+LIVE_CONSUMER = "dispatch.live"
+OPERATION_PREFIX = "dispatch.operation."
+UNIT_TOPICS = (
     "control.unit.created",
     "control.unit.status_changed",
     "control.unit.assigned",
     "control.assignment.advanced",
-}
+)
 
 
-@receiver(emitted, sender=OutboxEvent, dispatch_uid="bluelamp.dispatch.receivers")
-def _on_events(sender: type[OutboxEvent], events: list[OutboxEvent], **kwargs: Any) -> None:
-    created = [event for event in events if event.topic == "control.incident.created" and event.force_id is not None]
-    if created:
-        _tag(created)
-    for event in events:
-        if event.force_id is not None:
-            _on_event(event.topic, event.payload, event.force_id)
+def tagging_actor(force_id: int) -> ClientActor:
+    return ClientActor(
+        token_id=0, name="Pre-planned operations", force_id=force_id, permissions=frozenset({"control.view_incident"})
+    )
 
 
-def _on_event(topic: str, payload: dict[str, Any], force_id: int) -> None:
-    if topic in UNIT_TOPICS and payload.get("unit_id"):
-        transaction.on_commit(lambda: store.refresh_units(force_id, [payload["unit_id"]]), robust=True)
-    elif topic == "control.unit.crew_changed" and payload.get("unit_id"):
-        transaction.on_commit(lambda: store.refresh_capabilities(force_id, [payload["unit_id"]]), robust=True)
-    elif topic == "control.incident.graded" and payload.get("incident_id"):
-        transaction.on_commit(lambda: _refresh_units_on(force_id, payload["incident_id"]), robust=True)
-    elif topic.startswith("dispatch.operation."):
-        transaction.on_commit(lambda: store.refresh_reservations(force_id), robust=True)
-
-
-def _tag(events: list[OutboxEvent]) -> None:
-    from bluelamp.control import selectors as control_selectors
-    from bluelamp.dispatch import services
-
-    wanted = [int(event.payload["incident_id"]) for event in events if event.payload.get("incident_id")]
-    held = [getattr(event, "about", None) for event in events]  # as the emitting service held them
-    try:
-        known = control_selectors.incidents_by_id(wanted, held=held)  # those not held are read
-        due = services.operations_holding([known[pk] for pk in wanted if pk in known])
-        if due:  # most calls fall in no operation: reading that needs no savepoint
-            with transaction.atomic():  # a savepoint: a failure here leaves the incidents as they were
-                services.tag_to_operations(due)
-    except Exception:
-        logger.exception("could not tag incidents %s to pre-planned operations", wanted)
-
-
-def _refresh_units_on(force_id: int, incident_id: int) -> None:
-    from bluelamp.control import resource_selectors
-
-    if store.loaded(force_id) is None:
+def _tag(event: OutboxEvent) -> None:
+    incident_id = int(event.payload.get("incident_id") or 0)
+    if event.topic != "control.incident.created" or not incident_id or event.force_id is None:
         return
-    units = resource_selectors.units_committed_to(incident_id)
-    if units:
-        store.refresh_units(force_id, units)
+    incident = control.incident(actor=tagging_actor(event.force_id), incident_id=incident_id)
+    due = services.operations_holding([incident])
+    if due:  # most calls fall in no operation
+        services.tag_to_operations(due)
+
+
+def _announce_operation(event: OutboxEvent) -> None:
+    if event.force_id is not None:
+        data = {"operation_id": event.payload.get("operation_id")}
+        live.announce(live.Notice(event.topic, event.force_id, "dispatch.view_operation", data))
+
+
+consumers.register(OPERATIONS_CONSUMER, topics=("control.incident.created",), handle=_tag)
+consumers.register(LIVE_CONSUMER, topics=(OPERATION_PREFIX,), handle=_announce_operation)
+
+
+def _units_changed(notice: live.Notice) -> None:
+    if unit_id := notice.data.get("unit_id"):
+        store.refresh_units(notice.force_id, [unit_id])
+
+
+def _crew_changed(notice: live.Notice) -> None:
+    if unit_id := notice.data.get("unit_id"):
+        store.refresh_capabilities(notice.force_id, [unit_id])
+
+
+def _graded(notice: live.Notice) -> None:
+    if incident_id := notice.data.get("incident_id"):
+        store.refresh_units_on(notice.force_id, incident_id)
+
+
+def _operation_changed(notice: live.Notice) -> None:
+    store.refresh_reservations(notice.force_id)
+
+
+for topic in UNIT_TOPICS:
+    live.on_notice(topic, _units_changed)
+live.on_notice("control.unit.crew_changed", _crew_changed)
+live.on_notice("control.incident.graded", _graded)
+live.on_notice(OPERATION_PREFIX, _operation_changed)

@@ -5,11 +5,11 @@ rules in ``data/travel.json``). A road-network router plugs in behind the same p
 
 from __future__ import annotations
 
-import importlib
 from functools import cache
 from typing import Protocol
 
 import numpy as np
+from django.utils.module_loading import import_string
 
 from bluelamp.dispatch.rules import TravelRules, travel_rules
 
@@ -60,6 +60,5 @@ class StraightLineRouter:
 @cache
 def default_router() -> Router:
     """The router named in travel.json (a dotted path to a class taking no arguments)."""
-    module_name, _, class_name = travel_rules().router.rpartition(".")
-    router: Router = getattr(importlib.import_module(module_name), class_name)()
+    router: Router = import_string(travel_rules().router)()
     return router

@@ -310,7 +310,7 @@ def tag_incidents(incidents: list[Incident]) -> list[OperationIncident]:
 
 def tag_to_operations(pairs: list[tuple[Operation, Incident]]) -> list[OperationIncident]:
     """Tag each incident to its operation (pairs from :func:`operations_holding`); the new tags.
-    Called by the outbox receiver inside the incidents' transaction."""
+    Called by the `dispatch.operations` consumer of the outbox once the incident has committed."""
     return [tag for operation, incident in pairs if (tag := _tag(operation, incident)) is not None]
 
 

@@ -170,3 +170,12 @@ def refresh_reservations(force_id: int) -> None:
         return
     reserved = OperationResource.objects.filter(running_reservations(force_id, timezone.now()))
     index.set_reserved(set(reserved.values_list("unit_id", flat=True)))
+
+
+def refresh_units_on(force_id: int, incident_id: int) -> None:
+    """Re-read the units assigned to an incident (its grade decides what they are committed to)."""
+    if loaded(force_id) is None:
+        return
+    units = fleet.units_committed_to(incident_id)
+    if units:
+        refresh_units(force_id, units)

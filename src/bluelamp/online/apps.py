@@ -9,6 +9,7 @@ class OnlineConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
+        from bluelamp.online import delivery  # noqa: F401 - the report status consumer of the outbox
         from bluelamp.online.models import Destination
         from bluelamp.online.routing import forget_destination
 

@@ -23,11 +23,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from bluelamp.control import selectors as control_selectors
+from bluelamp.core import consumers
 from bluelamp.core.access import ClientActor
 from bluelamp.core.models import OutboxEvent
 from bluelamp.online import services
 from bluelamp.online.catalogue import catalogue
-from bluelamp.online.models import Delivery, Destination, EventCursor, Report, Status
+from bluelamp.online.models import Delivery, Destination, Report, Status
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ MAX_ATTEMPTS = 12
 FIRST_RETRY = dt.timedelta(seconds=30)
 LONGEST_WAIT = dt.timedelta(hours=1)
 INTAKE_CLIENT = "Single Online Home"
-STATUS_CURSOR = "online.control-status"
+STATUS_CONSUMER = "online.control-status"  # a consumer of the outbox (bluelamp.core.consumers)
 ONLINE_CHANNEL = "online"  # the channel the control room files online reports under
 
 
@@ -198,7 +199,7 @@ def _send(delivery: Delivery) -> str:
 class Round:
     delivered: int = 0
     failed: int = 0
-    statuses: int = 0
+    statuses: int = 0  # the control room's events read for report statuses
 
 
 def _claim(now: dt.datetime) -> Delivery | None:
@@ -268,45 +269,39 @@ def _reports_for_incident(incident_id: int) -> list[Report]:
     return list(_reports_for_contacts(control_selectors.contact_ids_of(incident_id)).values())
 
 
-def _apply(event: OutboxEvent) -> int:
+def _apply(event: OutboxEvent) -> None:
+    """Move on the report(s) a control-room event concerns; a failure is retried by the consumer."""
     payload = event.payload
-    changed = 0
     if event.topic in {"control.incident.created", "control.contact.linked"}:
         report = _reports_for_contacts([payload.get("contact_id", 0)]).get(payload.get("contact_id", 0))
         if report:
             services.set_status(report=report, status=Status.OFFICER, source_event=event.pk)
-            changed += 1
     elif event.topic == "control.contact.resolved":
         report = _reports_for_contacts([payload.get("contact_id", 0)]).get(payload.get("contact_id", 0))
         if report:
             text = "Your report has been dealt with and is now closed. Thank you for telling us."
             services.set_status(report=report, status=Status.CLOSED, text=text, source_event=event.pk)
-            changed += 1
     elif event.topic == "control.incident.status_changed" and payload.get("status") in {"closed", "open"}:
         for report in _reports_for_incident(payload.get("incident_id", 0)):
             if payload["status"] == "closed":
                 services.set_status(report=report, status=Status.CLOSED, source_event=event.pk)
             elif report.status == Status.CLOSED:  # reopened
                 services.set_status(report=report, status=Status.OFFICER, source_event=event.pk)
-            changed += 1
-    return changed
 
 
-def sync_statuses(*, batch: int = 500) -> int:
-    """Read the control room's events since last time and move the matching reports on."""
-    changed = 0
-    with transaction.atomic():
-        cursor, _ = EventCursor.objects.select_for_update().get_or_create(name=STATUS_CURSOR)
-        events = list(
-            OutboxEvent.objects.filter(pk__gt=cursor.last_event_id, topic__startswith="control.").order_by("pk")[:batch]
-        )
-        for event in events:
-            if event.topic.startswith(("control.contact.", "control.incident.")):
-                changed += _apply(event)
-        if events:
-            cursor.last_event_id = events[-1].pk
-            cursor.save(update_fields=["last_event_id"])
-    return changed
+STATUS_TOPICS = (
+    "control.incident.created",
+    "control.contact.linked",
+    "control.contact.resolved",
+    "control.incident.status_changed",
+)
+consumers.register(STATUS_CONSUMER, topics=STATUS_TOPICS, handle=_apply)
+
+
+def sync_statuses() -> int:
+    """Read the control room's events not read yet and move the matching reports on; returns
+    how many events were read."""
+    return consumers.run_until_idle(names=[STATUS_CONSUMER])
 
 
 def run_once(*, limit: int = 100) -> Round:

@@ -168,13 +168,3 @@ class SentMessage(models.Model):
 
     def __str__(self) -> str:
         return self.subject
-
-
-class EventCursor(models.Model):
-    """How far a consumer has read the core outbox (events are read in id order)."""
-
-    name = models.CharField(max_length=60, unique=True)
-    last_event_id = models.BigIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.name} at {self.last_event_id}"

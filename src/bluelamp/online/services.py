@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +21,7 @@ from bluelamp.core.access import Actor, require
 from bluelamp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bluelamp.core.events import emit
 from bluelamp.core.models import Force
-from bluelamp.online import retention
+from bluelamp.online import notify, retention
 from bluelamp.online.catalogue import Journey
 from bluelamp.online.models import Delivery, Evidence, Report, ReportUpdate, SentMessage, Status
 from bluelamp.online.routing import route
@@ -97,11 +98,13 @@ def submit_report(
     journey: Journey,
     answers: dict[str, Any],
     idempotency_key: str,
+    track_url: str = "",
     now: dt.datetime | None = None,
 ) -> Submitted:
     """Store a report from the public with its evidence, queue its delivery and emit
-    ``online.report.submitted``, in one transaction. The same idempotency key gives back the
-    report made the first time (a double-clicked button, a resent form)."""
+    ``online.report.submitted``, in one transaction; once it commits, e-mail the reporter the
+    receipt (with ``track_url``, where to follow it). The same idempotency key gives back the
+    report made the first time (a double-clicked button, a resent form), with no second receipt."""
     if not 20 <= len(idempotency_key) <= 64:
         raise InvalidInput("The form has expired: start the report again.")
     existing = Report.objects.filter(idempotency_key=idempotency_key).first()
@@ -156,6 +159,8 @@ def submit_report(
             if again is not None:  # the same form, sent twice at once: the first one won
                 return Submitted(again, "", created=False)
             continue  # the random reference was taken: draw another
+        if code:  # sent only once the report is there for good
+            transaction.on_commit(partial(notify.send_receipt, report=report, code=code, track_url=track_url))
         return Submitted(report, code, created=True)
     raise Conflict("Could not give the report a reference: try again.")  # pragma: no cover
 

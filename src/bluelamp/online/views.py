@@ -20,7 +20,7 @@ from django_ratelimit.decorators import ratelimit
 from bluelamp.core import selectors as core_selectors
 from bluelamp.core.errors import DomainError, InvalidInput, PermissionDenied
 from bluelamp.core.models import Force, GazetteerPlace
-from bluelamp.online import evidence, notify, selectors, services
+from bluelamp.online import evidence, selectors, services
 from bluelamp.online.catalogue import Journey, Question, catalogue
 from bluelamp.online.forms import AddInformationForm, DangerForm, EvidenceForm, QuestionForm, TrackForm, form_for
 from bluelamp.online.models import Report
@@ -370,7 +370,11 @@ def check(request: HttpRequest, journey: str) -> HttpResponse:
             return _go(request, "online:start", journey=chosen.slug)
         try:
             submitted = services.submit_report(
-                site_force=force, journey=chosen, answers=draft["answers"], idempotency_key=key
+                site_force=force,
+                journey=chosen,
+                answers=draft["answers"],
+                idempotency_key=key,
+                track_url=request.build_absolute_uri(site_url(request, "online:track")),
             )
         except DomainError as error:
             return _page(
@@ -380,12 +384,6 @@ def check(request: HttpRequest, journey: str) -> HttpResponse:
                  "key": draft["key"], "back_url": _back(request, chosen)},
                 status=422,
             )  # fmt: skip
-        if submitted.created:
-            notify.send_receipt(
-                report=submitted.report,
-                code=submitted.code,
-                track_url=request.build_absolute_uri(site_url(request, "online:track")),
-            )
         request.session.pop(_draft_key(force, chosen), None)
         request.session[_done_key(force)] = {"reference": submitted.report.reference, "journey": chosen.slug}
         return _go(request, "online:done", journey=chosen.slug)

@@ -63,9 +63,11 @@ def workers_refusal(workers: int) -> str:
 
 
 def several_workers_warning(workers: int) -> str:
-    """What to tell an operator who starts several workers with the live bridge set to ``memory``
-    (nothing carries live notices between them), or ""."""
-    if workers < 2 or str(getattr(settings, "BLUELAMP_LIVE_BRIDGE", "auto")).lower() != "memory":
+    """What to tell an operator who starts several workers with nothing to carry live notices
+    between them (the live bridge is ``memory``: SQLite without REDIS_URL), or ""."""
+    from bluelamp.core.live_bridge import configured_kind
+
+    if workers < 2 or configured_kind() != "memory":
         return ""
     return (
         f"Warning: {workers} workers, but no live bridge between them: a live screen sees only the changes "

@@ -23,7 +23,9 @@ class Command(BaseCommand):
         while True:
             done = delivery.run_once(limit=options["limit"])
             if options["once"] or done.delivered or done.failed or done.statuses:
-                self.stdout.write(f"delivered {done.delivered}, failed {done.failed}, status changes {done.statuses}")
+                self.stdout.write(
+                    f"delivered {done.delivered}, failed {done.failed}, control events read {done.statuses}"
+                )
             if options["once"]:
                 return
             if done.delivered < options["limit"]:

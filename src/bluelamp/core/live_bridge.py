@@ -1,6 +1,6 @@
 """The live bridge: every worker's notices reach every other worker's screens.
 
-``live.broadcaster`` lives in one process. With several workers (uvicorn ``--workers``, or
+``bluelamp.core.live.broadcaster`` lives in one process. With several workers (uvicorn ``--workers``, or
 several machines) each notice is also sent to a shared channel, and a listener thread in each
 worker hands what it hears to its own broadcaster:
 
@@ -17,7 +17,7 @@ notice twice. When a listener loses its connection it reconnects and tells its s
 resync, because notices sent meanwhile are lost (pub/sub keeps no backlog).
 
 The wire format is one JSON object: ``{"o": origin, "n": notice}``; a notice carries no
-personal data (ids, codes, positions of units)."""
+personal data (ids, codes, positions of units) and names the permission a reader needs."""
 
 from __future__ import annotations
 
