@@ -34,7 +34,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     "wagtail.contrib.routable_page",
     "wagtail.snippets",
-    "wagtail.users",
+    "bluelamp.online.cms.users_app.WagtailUsersForNationalAdministrators",  # wagtail.users, national admins only
     "wagtail.images",
     "wagtail.documents",  # the editor expects it (its API links to documents)
     "wagtail.search",
