@@ -40,8 +40,8 @@ def test_a_force_administrator_cannot_add_themself_to_hr(met: Force) -> None:
 
 def test_nobody_changes_their_own_membership_even_of_a_role_whose_permissions_they_hold(met: Force) -> None:
     admin = member("fa2", met, "force_admin")
+    own_role = Role.objects.get(force=met, code="force_admin")
     with pytest.raises(PermissionDenied, match="Ask another administrator"):
-        own_role = Role.objects.get(force=met, code="force_admin")
         access_services.remove_role_member(actor=admin, role=own_role, member=admin)
     with pytest.raises(PermissionDenied, match="cannot change your own roles"):
         access_services.add_role_member(actor=admin, role=Role.objects.get(force=met, code="finance"), username="fa2")
