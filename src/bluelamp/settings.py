@@ -249,6 +249,13 @@ NOTIFY_TEMPLATE_ID = CONFIG.notify_template_id
 ONLINE_EVIDENCE_DIR = BASE_DIR / "var" / "evidence"  # outside the web root; never served
 ONLINE_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 ONLINE_UPLOAD_MAX_FILES = 10
+# Pictures are decoded to strip their metadata: a limit in pixels (checked from the header) keeps
+# a small file that declares a huge picture from taking a worker's memory.
+ONLINE_UPLOAD_MAX_PIXELS = 40_000_000
+ONLINE_DRAFT_MAX_BYTES = 50 * 1024 * 1024  # evidence kept per session before a report is sent
+# Every public POST, per address and per session; "add information" on a tracked report, tighter.
+ONLINE_PUBLIC_POST_RATE = "60/m"
+ONLINE_ADD_INFORMATION_RATE = "10/h"
 ONLINE_VIRUS_SCANNER = ""  # dotted path of a callable(content: bytes) raising online.evidence.VirusFound
 ONLINE_SUBMIT_RATE = "10/m"  # reports sent per IP address
 ONLINE_DELIVERY_TIMEOUT_SECONDS = 10.0

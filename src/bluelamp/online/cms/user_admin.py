@@ -19,20 +19,20 @@ def is_national_administrator(user: Any) -> bool:
     return bool(user.is_active and all(user.has_perm(name) for name in NATIONAL_ADMINISTRATION))
 
 
-class NationalAdministratorsOnly(ModelPermissionPolicy):  # type: ignore[misc]
+class NationalAdministratorsOnly(ModelPermissionPolicy):
     """The model's own permissions, held by a national administrator."""
 
     def user_has_permission(self, user: Any, action: str) -> bool:
         return is_national_administrator(user) and bool(super().user_has_permission(user, action))
 
 
-class NationalUserViewSet(UserViewSet):  # type: ignore[misc]
+class NationalUserViewSet(UserViewSet):
     @property
     def permission_policy(self) -> NationalAdministratorsOnly:
         return NationalAdministratorsOnly(self.model)
 
 
-class NationalGroupViewSet(GroupViewSet):  # type: ignore[misc]
+class NationalGroupViewSet(GroupViewSet):
     @property
     def permission_policy(self) -> NationalAdministratorsOnly:
         return NationalAdministratorsOnly(self.model)
