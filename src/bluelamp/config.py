@@ -41,6 +41,7 @@ class Config:
     redis_url: str
     oidc: dict[str, str]
     live_bridge: str = "auto"
+    session_max_hours: int = 12
     live_channel: str = "bluelamp_live"
     map_tile_url: str = ""
     map_tile_attribution: str = ""
@@ -74,6 +75,7 @@ def load(environ: Mapping[str, str] = os.environ) -> Config:
         debug=_flag(environ, "BLUELAMP_DEBUG", default=not production),
         ssl_redirect=_flag(environ, "BLUELAMP_SSL_REDIRECT", default=production),
         idle_timeout_minutes=_whole_number(environ, "BLUELAMP_IDLE_TIMEOUT_MINUTES", default=30, low=5, high=720),
+        session_max_hours=_whole_number(environ, "BLUELAMP_SESSION_MAX_HOURS", default=12, low=1, high=24),
         request_threads=_whole_number(environ, "BLUELAMP_REQUEST_THREADS", default=16, low=1, high=256),
         redis_url=_redis_url(environ.get("REDIS_URL", "").strip()),
         oidc=_oidc(environ),

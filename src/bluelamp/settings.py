@@ -135,10 +135,12 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
-# Sessions: signed out after a period without activity (with a warning first), and never
-# kept beyond a shift's length even when active.
+# Sessions: signed out after a period without activity (longer for some roles: core/data/
+# session_limits.json), with a warning first, and never kept beyond a shift from sign-in.
 BLUELAMP_IDLE_TIMEOUT = timedelta(minutes=CONFIG.idle_timeout_minutes)
 BLUELAMP_IDLE_WARNING = timedelta(minutes=2)
+BLUELAMP_SESSION_LIMITS_FILE = SRC_DIR / "core" / "data" / "session_limits.json"
+BLUELAMP_SESSION_MAX_AGE = timedelta(hours=CONFIG.session_max_hours)
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_ENGINE = "bluelamp.core.session_store"  # Django's database sessions, cheaper to read and save

@@ -73,7 +73,7 @@ def test_sign_in_is_rate_limited_per_address(
 
 
 def test_idle_session_is_signed_out_and_status_does_not_count_as_activity(client: Client, met: Force) -> None:
-    user = make_user("dispatcher7", met, "dispatcher")
+    user = make_user("hr7", met, "hr")  # a role without a limit of its own: the default, 30 minutes
     client.force_login(user)
     assert client.get("/account/").status_code == 200
     session = client.session
@@ -284,3 +284,26 @@ def test_a_role_member_change_is_audited(met: Force) -> None:
     access_services.add_role_member(actor=admin, role=Role.objects.get(force=met, code="finance"), username="pc10")
     entry = AuditEntry.objects.get(record_type="core.user", actor=admin)
     assert (entry.operation, entry.details) == ("alteration", {"role": "finance", "change": "added"})
+
+
+def test_a_token_stops_working_when_its_maker_is_deactivated(client: Client, met: Force) -> None:
+    admin = make_user("admin11", met, "force_admin")
+    made = tokens.create_api_token(actor=admin, force=met, name="partner feed", permissions=[])
+    headers = {"Authorization": f"Bearer {made.secret}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    User.objects.filter(pk=admin.pk).update(is_active=False)
+    refused = client.get("/api/v1/me", headers=headers)
+    assert refused.status_code == 401
+
+
+def test_a_token_loses_a_permission_its_maker_loses(met: Force) -> None:
+    admin = make_user("admin12", met, "force_admin")
+    permission = Permission.objects.get(codename="view_apitoken")
+    made = tokens.create_api_token(actor=admin, force=met, name="token auditor", permissions=[permission])
+    client_actor = tokens.authenticate_token(made.secret)
+    assert client_actor is not None
+    assert client_actor.has_perm("core.view_apitoken")
+    Role.objects.get(force=met, code="force_admin").members.remove(admin)
+    client_actor = tokens.authenticate_token(made.secret)
+    assert client_actor is not None
+    assert not client_actor.has_perm("core.view_apitoken")
