@@ -155,6 +155,8 @@ def _oidc(environ: Mapping[str, str]) -> dict[str, str]:
     settings["OIDC_RP_CLIENT_ID"] = client_id
     settings["BLUELAMP_OIDC_FORCE"] = environ.get("BLUELAMP_OIDC_FORCE", "").strip()
     settings["BLUELAMP_OIDC_PROVIDER"] = environ.get("BLUELAMP_OIDC_PROVIDER", "").strip() or "single sign-on"
+    # Tenant ids (Entra ID's "tid" claim), comma-separated: only people of these tenants sign in.
+    settings["BLUELAMP_OIDC_TENANTS"] = environ.get("BLUELAMP_OIDC_TENANTS", "").strip()
     return settings
 
 

@@ -110,7 +110,13 @@ def test_single_sign_on_end_to_end_against_a_stub_provider(client: Client, setti
         settings.OIDC_ENABLED = True
         settings.BLUELAMP_OIDC_FORCE = "met"
         settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS, "bluelamp.core.sso.StaffOIDCBackend"]
-        idp.claims = {"sub": "123", "email": "Asha.Patel@met.example", "given_name": "Asha", "family_name": "Patel"}
+        idp.claims = {
+            "sub": "123",
+            "email": "Asha.Patel@met.example",
+            "email_verified": True,
+            "given_name": "Asha",
+            "family_name": "Patel",
+        }
 
         start = client.get("/sso/start/?next=/account/")
         assert start.status_code == 302
@@ -142,6 +148,42 @@ def _follow_without_redirect(url: str) -> str:
     except urllib.error.HTTPError as response:
         return str(response.headers["Location"])
     raise AssertionError("the provider did not redirect back")
+
+
+def _sso_sign_in(client: Client, idp: StubIdentityProvider) -> None:
+    start = client.get("/sso/start/?next=/account/")
+    callback = _follow_without_redirect(start["Location"])
+    client.get(urlsplit(callback).path + "?" + urlsplit(callback).query)
+
+
+@pytest.mark.parametrize(
+    ("claims", "signed_in"),
+    [
+        ({"email_verified": False, "tid": "met-tenant"}, False),  # an address nobody checked
+        ({"tid": "met-tenant"}, False),  # verification not said
+        ({"email_verified": True, "tid": "another-tenant"}, False),  # someone else's directory
+        ({"email_verified": True, "tid": "met-tenant"}, True),
+    ],
+)
+def test_sso_matches_an_existing_account_only_on_a_verified_email_of_an_allowed_tenant(
+    client: Client, settings: SettingsWrapper, met: Force, claims: dict[str, object], signed_in: bool
+) -> None:
+    existing = make_user("asha", met, "hr")
+    User.objects.filter(pk=existing.pk).update(email="asha.patel@met.example")
+    with StubIdentityProvider() as idp:
+        for name, value in idp.settings().items():
+            setattr(settings, name, value)
+        settings.OIDC_ENABLED = True
+        settings.BLUELAMP_OIDC_FORCE = "met"
+        settings.BLUELAMP_OIDC_TENANTS = "met-tenant"
+        settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS, "bluelamp.core.sso.StaffOIDCBackend"]
+        idp.claims = {"sub": "attacker-1", "email": "asha.patel@met.example", **claims}
+        _sso_sign_in(client, idp)
+    account = client.get("/account/")
+    assert account.status_code == (200 if signed_in else 302)
+    if signed_in:
+        assert account.context["account"] == existing
+    assert User.objects.filter(email__iexact="asha.patel@met.example").count() == 1  # no second account
 
 
 def test_sso_is_not_found_when_not_configured(client: Client) -> None:
