@@ -41,6 +41,7 @@ class Config:
     oidc: dict[str, str]
     live_bridge: str = "auto"
     consumers: str = "thread"
+    session_max_hours: int = 12
     live_channel: str = "bluelamp_live"
     map_tile_url: str = ""
     map_tile_attribution: str = ""
@@ -73,6 +74,7 @@ def load(environ: Mapping[str, str] = os.environ) -> Config:
         debug=_flag(environ, "BLUELAMP_DEBUG", default=not production),
         ssl_redirect=_flag(environ, "BLUELAMP_SSL_REDIRECT", default=production),
         idle_timeout_minutes=_whole_number(environ, "BLUELAMP_IDLE_TIMEOUT_MINUTES", default=30, low=5, high=720),
+        session_max_hours=_whole_number(environ, "BLUELAMP_SESSION_MAX_HOURS", default=12, low=1, high=24),
         redis_url=_redis_url(environ.get("REDIS_URL", "").strip()),
         oidc=_oidc(environ),
         live_bridge=_choice(
@@ -154,6 +156,8 @@ def _oidc(environ: Mapping[str, str]) -> dict[str, str]:
     settings["OIDC_RP_CLIENT_ID"] = client_id
     settings["BLUELAMP_OIDC_FORCE"] = environ.get("BLUELAMP_OIDC_FORCE", "").strip()
     settings["BLUELAMP_OIDC_PROVIDER"] = environ.get("BLUELAMP_OIDC_PROVIDER", "").strip() or "single sign-on"
+    # Tenant ids (Entra ID's "tid" claim), comma-separated: only people of these tenants sign in.
+    settings["BLUELAMP_OIDC_TENANTS"] = environ.get("BLUELAMP_OIDC_TENANTS", "").strip()
     return settings
 
 

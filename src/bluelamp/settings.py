@@ -34,7 +34,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     "wagtail.contrib.routable_page",
     "wagtail.snippets",
-    "wagtail.users",
+    "bluelamp.online.cms.users_app.WagtailUsersForNationalAdministrators",  # wagtail.users, national admins only
     "wagtail.images",
     "wagtail.documents",  # the editor expects it (its API links to documents)
     "wagtail.search",
@@ -131,10 +131,12 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
-# Sessions: signed out after a period without activity (with a warning first), and never
-# kept beyond a shift's length even when active.
+# Sessions: signed out after a period without activity (longer for some roles: core/data/
+# session_limits.json), with a warning first, and never kept beyond a shift from sign-in.
 BLUELAMP_IDLE_TIMEOUT = timedelta(minutes=CONFIG.idle_timeout_minutes)
 BLUELAMP_IDLE_WARNING = timedelta(minutes=2)
+BLUELAMP_SESSION_LIMITS_FILE = SRC_DIR / "core" / "data" / "session_limits.json"
+BLUELAMP_SESSION_MAX_AGE = timedelta(hours=CONFIG.session_max_hours)
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -248,6 +250,13 @@ NOTIFY_TEMPLATE_ID = CONFIG.notify_template_id
 ONLINE_EVIDENCE_DIR = BASE_DIR / "var" / "evidence"  # outside the web root; never served
 ONLINE_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 ONLINE_UPLOAD_MAX_FILES = 10
+# Pictures are decoded to strip their metadata: a limit in pixels (checked from the header) keeps
+# a small file that declares a huge picture from taking a worker's memory.
+ONLINE_UPLOAD_MAX_PIXELS = 40_000_000
+ONLINE_DRAFT_MAX_BYTES = 50 * 1024 * 1024  # evidence kept per session before a report is sent
+# Every public POST, per address and per session; "add information" on a tracked report, tighter.
+ONLINE_PUBLIC_POST_RATE = "60/m"
+ONLINE_ADD_INFORMATION_RATE = "10/h"
 ONLINE_VIRUS_SCANNER = ""  # dotted path of a callable(content: bytes) raising online.evidence.VirusFound
 ONLINE_SUBMIT_RATE = "10/m"  # reports sent per IP address
 ONLINE_DELIVERY_TIMEOUT_SECONDS = 10.0

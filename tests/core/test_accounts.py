@@ -73,7 +73,7 @@ def test_sign_in_is_rate_limited_per_address(
 
 
 def test_idle_session_is_signed_out_and_status_does_not_count_as_activity(client: Client, met: Force) -> None:
-    user = make_user("dispatcher7", met, "dispatcher")
+    user = make_user("hr7", met, "hr")  # a role without a limit of its own: the default, 30 minutes
     client.force_login(user)
     assert client.get("/account/").status_code == 200
     session = client.session
@@ -110,7 +110,13 @@ def test_single_sign_on_end_to_end_against_a_stub_provider(client: Client, setti
         settings.OIDC_ENABLED = True
         settings.BLUELAMP_OIDC_FORCE = "met"
         settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS, "bluelamp.core.sso.StaffOIDCBackend"]
-        idp.claims = {"sub": "123", "email": "Asha.Patel@met.example", "given_name": "Asha", "family_name": "Patel"}
+        idp.claims = {
+            "sub": "123",
+            "email": "Asha.Patel@met.example",
+            "email_verified": True,
+            "given_name": "Asha",
+            "family_name": "Patel",
+        }
 
         start = client.get("/sso/start/?next=/account/")
         assert start.status_code == 302
@@ -142,6 +148,42 @@ def _follow_without_redirect(url: str) -> str:
     except urllib.error.HTTPError as response:
         return str(response.headers["Location"])
     raise AssertionError("the provider did not redirect back")
+
+
+def _sso_sign_in(client: Client, idp: StubIdentityProvider) -> None:
+    start = client.get("/sso/start/?next=/account/")
+    callback = _follow_without_redirect(start["Location"])
+    client.get(urlsplit(callback).path + "?" + urlsplit(callback).query)
+
+
+@pytest.mark.parametrize(
+    ("claims", "signed_in"),
+    [
+        ({"email_verified": False, "tid": "met-tenant"}, False),  # an address nobody checked
+        ({"tid": "met-tenant"}, False),  # verification not said
+        ({"email_verified": True, "tid": "another-tenant"}, False),  # someone else's directory
+        ({"email_verified": True, "tid": "met-tenant"}, True),
+    ],
+)
+def test_sso_matches_an_existing_account_only_on_a_verified_email_of_an_allowed_tenant(
+    client: Client, settings: SettingsWrapper, met: Force, claims: dict[str, object], signed_in: bool
+) -> None:
+    existing = make_user("asha", met, "hr")
+    User.objects.filter(pk=existing.pk).update(email="asha.patel@met.example")
+    with StubIdentityProvider() as idp:
+        for name, value in idp.settings().items():
+            setattr(settings, name, value)
+        settings.OIDC_ENABLED = True
+        settings.BLUELAMP_OIDC_FORCE = "met"
+        settings.BLUELAMP_OIDC_TENANTS = "met-tenant"
+        settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS, "bluelamp.core.sso.StaffOIDCBackend"]
+        idp.claims = {"sub": "attacker-1", "email": "asha.patel@met.example", **claims}
+        _sso_sign_in(client, idp)
+    account = client.get("/account/")
+    assert account.status_code == (200 if signed_in else 302)
+    if signed_in:
+        assert account.context["account"] == existing
+    assert User.objects.filter(email__iexact="asha.patel@met.example").count() == 1  # no second account
 
 
 def test_sso_is_not_found_when_not_configured(client: Client) -> None:
@@ -257,8 +299,9 @@ def test_force_admin_manages_only_their_own_forces_roles(client: Client, met: Fo
     admin = make_user("fa9", met, "force_admin")
     met_user = make_user("pc9", met)
     dispatcher = Role.objects.get(force=met, code="dispatcher")
-    access_services.add_role_member(actor=admin, role=dispatcher, username="pc9")
-    assert met_user.has_perm("business.view_authorisation")
+    finance = Role.objects.get(force=met, code="finance")  # carries nothing the admin lacks
+    access_services.add_role_member(actor=admin, role=finance, username="pc9")
+    assert finance.members.filter(pk=met_user.pk).exists()
 
     with pytest.raises(NotFound):
         access_services.add_role_member(actor=admin, role=Role.objects.get(force=city, code="dispatcher"), username="x")
@@ -280,6 +323,29 @@ def test_a_role_member_change_is_audited(met: Force) -> None:
 
     admin = make_user("fa10", met, "force_admin")
     make_user("pc10", met)
-    access_services.add_role_member(actor=admin, role=Role.objects.get(force=met, code="analyst"), username="pc10")
+    access_services.add_role_member(actor=admin, role=Role.objects.get(force=met, code="finance"), username="pc10")
     entry = AuditEntry.objects.get(record_type="core.user", actor=admin)
-    assert (entry.operation, entry.details) == ("alteration", {"role": "analyst", "change": "added"})
+    assert (entry.operation, entry.details) == ("alteration", {"role": "finance", "change": "added"})
+
+
+def test_a_token_stops_working_when_its_maker_is_deactivated(client: Client, met: Force) -> None:
+    admin = make_user("admin11", met, "force_admin")
+    made = tokens.create_api_token(actor=admin, force=met, name="partner feed", permissions=[])
+    headers = {"Authorization": f"Bearer {made.secret}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    User.objects.filter(pk=admin.pk).update(is_active=False)
+    refused = client.get("/api/v1/me", headers=headers)
+    assert refused.status_code == 401
+
+
+def test_a_token_loses_a_permission_its_maker_loses(met: Force) -> None:
+    admin = make_user("admin12", met, "force_admin")
+    permission = Permission.objects.get(codename="view_apitoken")
+    made = tokens.create_api_token(actor=admin, force=met, name="token auditor", permissions=[permission])
+    client_actor = tokens.authenticate_token(made.secret)
+    assert client_actor is not None
+    assert client_actor.has_perm("core.view_apitoken")
+    Role.objects.get(force=met, code="force_admin").members.remove(admin)
+    client_actor = tokens.authenticate_token(made.secret)
+    assert client_actor is not None
+    assert not client_actor.has_perm("core.view_apitoken")

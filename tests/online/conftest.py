@@ -29,6 +29,7 @@ def evidence_dir(settings: Any, tmp_path: Path) -> Iterator[Path]:
     folder = tmp_path / "evidence"
     settings.ONLINE_EVIDENCE_DIR = folder
     settings.ONLINE_SUBMIT_RATE = "1000/m"
+    settings.ONLINE_PUBLIC_POST_RATE = "1000/m"  # tests walk journeys faster than people do
     return folder
 
 

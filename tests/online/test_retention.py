@@ -21,8 +21,10 @@ pytestmark = pytest.mark.django_db
 def test_policy_by_effective_date(tmp_path: Path) -> None:
     path = tmp_path / "retention.json"
     path.write_text(
-        '{"policies": [{"effective_from": "2026-01-01", "contact_details_days": 30, "evidence_days": 90},'
-        ' {"effective_from": "2027-04-01", "contact_details_days": 14, "evidence_days": 60}]}'
+        '{"policies": [{"effective_from": "2026-01-01", "contact_details_days": 30, "evidence_days": 90,'
+        ' "abandoned_draft_days": 2},'
+        ' {"effective_from": "2027-04-01", "contact_details_days": 14, "evidence_days": 60,'
+        ' "abandoned_draft_days": 2}]}'
     )
     assert retention.policy_on(dt.date(2027, 3, 31), path).contact_details_days == 30
     assert retention.policy_on(dt.date(2027, 4, 1), path).contact_details_days == 14

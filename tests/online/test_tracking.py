@@ -102,3 +102,12 @@ def test_finishing_forgets_the_report(reported: tuple[str, str], client: Client)
     client.post("/sites/met/report/track/", {"reference": reference, "code": code})
     client.post("/sites/met/report/track/finish/")
     assert client.get("/sites/met/report/track/report/")["Location"] == "/sites/met/report/track/"
+
+
+def test_adding_information_is_rate_limited(reported: tuple[str, str], client: Client, settings: object) -> None:
+    settings.ONLINE_ADD_INFORMATION_RATE = "2/h"  # type: ignore[attr-defined]
+    reference, code = reported
+    client.post("/sites/met/report/track/", {"reference": reference, "code": code})
+    sent = [client.post("/sites/met/report/track/report/", {"text": f"Detail {n}"}).status_code for n in range(3)]
+    assert sent == [200, 200, 429]
+    assert Delivery.objects.filter(report__reference=reference, update__isnull=False).count() == 2

@@ -1,5 +1,9 @@
-"""Writes for roles: a force administrator changes their own force's roles only, and can
-never hand out a permission they do not hold themselves (no escalation)."""
+"""Writes for roles: a force administrator changes their own force's roles only.
+
+* Nobody confers a permission they do not hold themselves: adding someone to a role, or taking
+  them out of it, needs every permission the role carries (no escalation through a role).
+* Nobody changes their own membership: another administrator has to (separation of duties).
+* Every change of membership or of a role's permissions is in the audit trail."""
 
 from __future__ import annotations
 
@@ -16,7 +20,6 @@ from bluelamp.core.tokens import permission_names
 MANAGE_ROLES = "core.manage_roles"
 # Giving someone a role that carries one of these is itself a grant of power over access or
 # oversight: only someone who holds it may do so (separation of duties).
-GUARDED_PERMISSIONS = {"core.read_across_forces", "core.manage_roles", "core.manage_api_tokens", "core.view_audit"}
 
 
 def _own_role(actor: User, role: Role) -> Role:
@@ -32,6 +35,17 @@ def set_role_permissions(*, actor: User, role: Role, permissions: list[Permissio
     if beyond:
         raise PermissionDenied(f"You cannot give or take away permissions you do not hold: {', '.join(beyond)}.")
     role.permissions.set(permissions)
+    audit.record(
+        operation=audit.Operation.ALTERATION,
+        actor=actor,
+        record_type="core.role",
+        record_ids=[role.pk],
+        force=role.force,
+        details={
+            "added": sorted(permission_names(set(permissions) - current)),
+            "removed": sorted(permission_names(current - set(permissions))),
+        },
+    )
     emit(
         "core.role.permissions_changed",
         force=role.force,
@@ -49,7 +63,7 @@ def add_role_member(*, actor: User, role: Role, username: str) -> User:
     member = User.objects.filter(username=username.strip(), force=role.force).first()
     if member is None:
         raise InvalidInput(f"There is no {role.force.short_name or role.force.name} account called {username!r}.")
-    _check_can_confer(actor, role)
+    _check_can_confer(actor, role, member)
     role.members.add(member)
     _record_membership(actor, role, member, "added")
     return member
@@ -58,18 +72,22 @@ def add_role_member(*, actor: User, role: Role, username: str) -> User:
 @transaction.atomic
 def remove_role_member(*, actor: User, role: Role, member: User) -> None:
     role = _own_role(actor, role)
-    _check_can_confer(actor, role)
+    _check_can_confer(actor, role, member)
     role.members.remove(member)
     _record_membership(actor, role, member, "removed")
 
 
-def _check_can_confer(actor: User, role: Role) -> None:
+def _check_can_confer(actor: User, role: Role, member: User) -> None:
     require(actor, MANAGE_ROLES)
-    guarded = permission_names(set(role.permissions.all())) & GUARDED_PERMISSIONS
-    beyond = sorted(n for n in guarded if not actor.has_perm(n))
+    if member.pk == actor.pk:
+        raise PermissionDenied(
+            f"You cannot change your own roles. Ask another administrator to change your membership of {role.name}."
+        )
+    beyond = sorted(n for n in permission_names(set(role.permissions.all())) if not actor.has_perm(n))
     if beyond:
         raise PermissionDenied(
-            f"Only someone who holds {', '.join(beyond)} can give or take away the role {role.name}."
+            f"Only someone who holds every permission of the role {role.name} can give or take it away; "
+            f"you do not hold {', '.join(beyond)}."
         )
 
 

@@ -7,6 +7,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
+from django.db import DatabaseError
+
+# `bluelamp demo` marks its accounts so (their password is printed on screen).
+DEMO_ACCOUNT_LAST_NAME = "(demo)"
 
 MIN_SECRET_KEY_LENGTH = 50
 
@@ -57,4 +61,41 @@ def production_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
                 id="bluelamp.W005",
             )
         )
+    problems += _receipts_problems() + _demo_account_problems()
     return problems
+
+
+def _receipts_problems() -> list[CheckMessage]:
+    # Without Notify, receipts (with each reporter's tracking code) would be kept in the local
+    # outbox table in clear instead of being sent.
+    if settings.NOTIFY_API_KEY:
+        return []
+    return [
+        Error(
+            "NOTIFY_API_KEY is not set: receipts to the public would be stored in the database in clear "
+            "instead of being sent.",
+            hint="Set NOTIFY_API_KEY and NOTIFY_TEMPLATE_ID from your GOV.UK Notify service.",
+            id="bluelamp.E006",
+        )
+    ]
+
+
+def _demo_account_problems() -> list[CheckMessage]:
+    from bluelamp.core.models import User
+
+    try:
+        demo = list(
+            User.objects.filter(last_name=DEMO_ACCOUNT_LAST_NAME, is_active=True).values_list("username", flat=True)[:6]
+        )
+    except DatabaseError:
+        return []  # no database yet: `bluelamp check` reports that on its own
+    if not demo:
+        return []
+    shown = ", ".join(demo[:5]) + (", ..." if len(demo) > 5 else "")
+    return [
+        Warning(
+            f"The database has demo accounts, whose password is public: {shown}.",
+            hint="Deactivate or delete them (Django admin, or `bluelamp shell`) before real use.",
+            id="bluelamp.W007",
+        )
+    ]

@@ -2,10 +2,16 @@
 
 A person signing in by SSO is matched to an existing staff account by e-mail address; a new
 account is made in the force named by BLUELAMP_OIDC_FORCE, with no roles until a force
-administrator gives it some (signing in proves who someone is, not what they may do)."""
+administrator gives it some (signing in proves who someone is, not what they may do).
+
+An e-mail address is only trusted when the provider says it verified it (``email_verified``)
+and, when BLUELAMP_OIDC_TENANTS is set, the person belongs to one of those tenants (``tid``):
+otherwise anyone able to put a colleague's address on an account elsewhere could sign in as
+that colleague. Sign-in is refused, not given a new account, when either is missing."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -16,8 +22,26 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 
 from bluelamp.core.models import Force, User
 
+logger = logging.getLogger(__name__)
+
+
+def allowed_tenants() -> set[str]:
+    return {t.strip() for t in str(getattr(settings, "BLUELAMP_OIDC_TENANTS", "")).split(",") if t.strip()}
+
 
 class StaffOIDCBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
+    def verify_claims(self, claims: dict[str, Any]) -> bool:
+        if not super().verify_claims(claims):
+            return False
+        if claims.get("email_verified") is not True:
+            logger.warning("single sign-on refused: the provider did not verify the e-mail address")
+            return False
+        tenants = allowed_tenants()
+        if tenants and str(claims.get("tid", "")) not in tenants:
+            logger.warning("single sign-on refused: tenant %r is not allowed", claims.get("tid"))
+            return False
+        return True
+
     def create_user(self, claims: dict[str, Any]) -> User:
         force = Force.objects.filter(code=getattr(settings, "BLUELAMP_OIDC_FORCE", "")).first()
         user: User = User.objects.create_user(

@@ -1,7 +1,11 @@
 """API tokens for machine clients (ANPR and vehicle-location feeds, partner systems).
 
 A token is ``bl_<prefix>_<secret>``. Only its SHA-256 is stored, so a database leak does not
-leak working tokens; the full token is shown once, when it is made."""
+leak working tokens; the full token is shown once, when it is made.
+
+A token acts on its maker's authority: it stops working when its maker's account is
+deactivated, and loses any permission its maker no longer holds (a token is never a way to keep
+a power its maker has lost)."""
 
 from __future__ import annotations
 
@@ -90,17 +94,22 @@ def revoke_api_token(*, actor: User, token: ApiToken) -> ApiToken:
 
 
 def authenticate_token(secret: str) -> ClientActor | None:
-    """The client a token belongs to, or None if it is unknown, revoked or expired. Checked
-    against the database on every request, so a revocation takes effect at once."""
+    """The client a token belongs to, or None if it is unknown, revoked, expired or its maker's
+    account is deactivated. Checked against the database on every request, so a revocation (or
+    a change to the maker's roles) takes effect at once."""
     now = timezone.now()
     token = ApiToken.objects.filter(secret_hash=_hash(secret), revoked_at__isnull=True).first()
     if token is None:
         return None
     if token.expires_at is not None and token.expires_at <= now:
         return None
+    maker = User.objects.filter(pk=token.created_by_id, is_active=True).first()
+    if maker is None:
+        return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return ClientActor(token_id=token.pk, name=token.name, force_id=token.force_id, permissions=_granted(token))
+    still_held = frozenset(name for name in _granted(token) if maker.has_perm(name))
+    return ClientActor(token_id=token.pk, name=token.name, force_id=token.force_id, permissions=still_held)
 
 
 # A token's permissions are set when it is made and never change (a different grant is a new
@@ -127,5 +136,7 @@ class ApiTokenAuth(HttpBearer):
         if client is None:
             # A client that sends a bad token is refused outright, even if the same browser also
             # has a signed-in session: a revoked token must never quietly keep working.
-            raise AuthenticationError(401, "This API token is unknown, revoked or expired.")
+            raise AuthenticationError(
+                401, "This API token is unknown, revoked or expired, or the account that made it is deactivated."
+            )
         return client

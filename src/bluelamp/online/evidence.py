@@ -1,6 +1,7 @@
-"""Evidence files: checked by content (magic bytes) against an allow-list, size-limited,
-stripped of EXIF/GPS metadata when they are images, scanned by the configured virus scanner
-(none by default), then stored outside the web root under a random name.
+"""Evidence files: checked by content (magic bytes) against an allow-list, size-limited (in
+bytes, and in pixels before any picture is decoded), stripped of EXIF/GPS metadata when they
+are images, scanned by the configured virus scanner (none by default), then stored outside the
+web root under a random name.
 
 Nothing is written until every check has passed: a refused file leaves no trace."""
 
@@ -10,7 +11,9 @@ import hashlib
 import io
 import logging
 import secrets
+import warnings
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +65,25 @@ def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):g}MB"
 
 
+class TooManyPixels(Exception):
+    """A picture whose size in pixels would take too much memory to decode."""
+
+
 def _strip_metadata(content: bytes, image_format: str) -> bytes:
     """The picture again, without EXIF (camera, GPS position), XMP or comments."""
-    with Image.open(io.BytesIO(content)) as image:
+    with warnings.catch_warnings():
+        # Pillow only warns below twice its own limit; ours, checked next, is the one that counts.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            opened = Image.open(io.BytesIO(content))
+        except Image.DecompressionBombError:  # beyond twice Pillow's limit it refuses by itself
+            raise TooManyPixels from None
+    with opened as image:
+        # Opening reads only the header: a small file can declare a picture that takes gigabytes
+        # once decoded, so its size is checked before anything is decoded.
+        width, height = image.size
+        if width * height > int(settings.ONLINE_UPLOAD_MAX_PIXELS):
+            raise TooManyPixels
         upright = ImageOps.exif_transpose(image)
         clean = upright.copy()
         clean.info = {}  # nothing carried over: the encoders write only what they are given
@@ -92,6 +111,12 @@ def check_and_store(upload: UploadedFile[Any]) -> dict[str, Any]:
     if image_format:
         try:
             content = _strip_metadata(content, image_format)
+        except TooManyPixels:
+            megapixels = int(settings.ONLINE_UPLOAD_MAX_PIXELS) // 1_000_000
+            raise InvalidInput(
+                f"{name} is too large a picture: it must have fewer than {megapixels} million pixels. "
+                "Send a smaller copy of it"
+            ) from None
         except Exception:
             raise InvalidInput(f"{name} could not be read as a picture: try saving it again") from None
     scanner = _scanner()
@@ -112,6 +137,12 @@ def check_and_store(upload: UploadedFile[Any]) -> dict[str, Any]:
         "size": len(content),
         "sha256": hashlib.sha256(content).hexdigest(),
     }
+
+
+def stored_before(moment: datetime) -> list[str]:
+    """Names of the stored files written before ``moment``."""
+    cutoff = moment.timestamp()
+    return [p.name for p in evidence_dir().iterdir() if p.name.isalnum() and p.stat().st_mtime < cutoff]
 
 
 def discard(stored_names: list[str]) -> None:

@@ -1,4 +1,5 @@
-"""How long reporters' personal data is kept once delivered: a data file with effective dates."""
+"""How long reporters' personal data is kept once delivered, and files of reports never sent:
+a data file with effective dates."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ class Policy:
     effective_from: dt.date
     contact_details_days: int
     evidence_days: int
+    abandoned_draft_days: int  # evidence uploaded to a report never sent
 
 
 @cache
@@ -30,13 +32,14 @@ def policies(path: Path = RETENTION_FILE) -> tuple[Policy, ...]:
                 dt.date.fromisoformat(item["effective_from"]),
                 int(item["contact_details_days"]),
                 int(item["evidence_days"]),
+                int(item["abandoned_draft_days"]),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise InvalidInput(
-                f"{path}, policy {number}: needs effective_from (YYYY-MM-DD), contact_details_days and "
-                f"evidence_days ({error})."
+                f"{path}, policy {number}: needs effective_from (YYYY-MM-DD), contact_details_days, "
+                f"evidence_days and abandoned_draft_days ({error})."
             ) from None
-        if policy.contact_details_days < 0 or policy.evidence_days < 0:
+        if min(policy.contact_details_days, policy.evidence_days, policy.abandoned_draft_days) < 0:
             raise InvalidInput(f"{path}, policy {number}: a number of days cannot be negative.")
         found.append(policy)
     if not found:

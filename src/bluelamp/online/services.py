@@ -320,6 +320,7 @@ def give_crime_reference(*, actor: Actor, report: Report, crime_reference: str) 
 class Purged:
     reports: int
     files: int
+    drafts: int = 0  # files of reports never sent
 
 
 def purge_reports(*, now: dt.datetime | None = None) -> Purged:
@@ -363,4 +364,20 @@ def purge_reports(*, now: dt.datetime | None = None) -> Purged:
         if names:
             emit("online.evidence.purged", count=len(names))
     evidence_files.discard(names)
-    return Purged(reports, len(names))
+    drafts = purge_abandoned_drafts(uploaded_before=now - dt.timedelta(days=policy.abandoned_draft_days))
+    return Purged(reports, len(names), drafts)
+
+
+def purge_abandoned_drafts(*, uploaded_before: dt.datetime) -> int:
+    """Delete evidence files uploaded before ``uploaded_before`` that no report holds: they were
+    chosen for a report that was never sent (files are stored as they are chosen)."""
+    from bluelamp.online import evidence as evidence_files
+
+    old = evidence_files.stored_before(uploaded_before)
+    held = set(Evidence.objects.filter(stored_name__in=old).values_list("stored_name", flat=True))
+    abandoned = [name for name in old if name not in held]
+    evidence_files.discard(abandoned)
+    if abandoned:
+        with transaction.atomic():
+            emit("online.evidence.abandoned_drafts_purged", count=len(abandoned))
+    return len(abandoned)

@@ -34,6 +34,27 @@ def submit_rate(group: str, request: HttpRequest) -> str:
     return str(settings.ONLINE_SUBMIT_RATE)
 
 
+def public_post_rate(group: str, request: HttpRequest) -> str:
+    return str(settings.ONLINE_PUBLIC_POST_RATE)
+
+
+def add_information_rate(group: str, request: HttpRequest) -> str:
+    return str(settings.ONLINE_ADD_INFORMATION_RATE)
+
+
+def session_or_address(group: str, request: HttpRequest) -> str:
+    """The visitor's session; before they have one, their address (counted per address anyway)."""
+    return request.session.session_key or f"address:{request.META.get('REMOTE_ADDR', '')}"
+
+
+def public_post_limit(view: Any) -> Any:
+    """Every POST of the public site counts against one limit per address and one per session
+    (429 and a page saying so beyond it): nobody signs in here, so nothing else slows a script."""
+    for key in ("ip", session_or_address):
+        view = ratelimit(group="online:public-post", key=key, rate=public_post_rate, method="POST", block=True)(view)
+    return view
+
+
 def _draft_key(force: Force, journey: Journey) -> str:
     return f"online:draft:{force.pk}:{journey.slug}"
 
@@ -99,6 +120,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "online/privacy.html", {"force": public_force(request), "policy": policy})
 
 
+@public_post_limit
 @never_cache
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest, journey: str) -> HttpResponse:
@@ -191,6 +213,7 @@ def _after_location(request: HttpRequest, force: Force, journey: Journey, draft:
     return ""
 
 
+@public_post_limit
 @never_cache
 @require_http_methods(["GET", "POST"])
 def question(request: HttpRequest, journey: str, question: str) -> HttpResponse:
@@ -212,7 +235,7 @@ def question(request: HttpRequest, journey: str, question: str) -> HttpResponse:
         if form.is_valid():
             value = form.answer()
             if isinstance(form, EvidenceForm):
-                value, problem = _take_files(form, answers.get(asked.id) or [])
+                value, problem = _take_files(form, answers.get(asked.id) or [], _draft_bytes(request))
             if not problem:
                 answers[asked.id] = value
                 draft["answers"] = answers
@@ -284,11 +307,29 @@ def _find_place(asked: Question, sent: QueryDict) -> tuple[QuestionForm, list[Ga
     return form, places or None
 
 
-def _take_files(form: EvidenceForm, already: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str]:
+def _draft_bytes(request: HttpRequest) -> int:
+    """Evidence kept for this session's unsent reports, every force's and journey's together:
+    files are stored as they are chosen, before there is a report to hold them."""
+    total = 0
+    for key, draft in request.session.items():
+        if key.startswith("online:draft:") and isinstance(draft, dict):
+            for answer in draft.get("answers", {}).values():
+                if isinstance(answer, list):
+                    total += sum(int(f.get("size", 0)) for f in answer if isinstance(f, dict))
+    return total
+
+
+def _take_files(form: EvidenceForm, already: list[dict[str, Any]], kept_bytes: int) -> tuple[list[dict[str, Any]], str]:
     """Check and store every file chosen; refuse them all (storing none) if one is refused."""
     uploads = form.answer()
     if len(already) + len(uploads) > settings.ONLINE_UPLOAD_MAX_FILES:
         return already, f"You can upload up to {settings.ONLINE_UPLOAD_MAX_FILES} files"
+    quota = int(settings.ONLINE_DRAFT_MAX_BYTES)
+    if kept_bytes + sum(upload.size or 0 for upload in uploads) > quota:
+        return already, (
+            f"You can upload up to {quota // (1024 * 1024)}MB of files with one report. "
+            "Send smaller copies of your files"
+        )
     stored: list[dict[str, Any]] = []
     for upload in uploads:
         try:
@@ -317,6 +358,7 @@ def outside_area(request: HttpRequest, journey: str) -> HttpResponse:
     )
 
 
+@public_post_limit
 @never_cache
 @require_http_methods(["GET", "POST"])
 def other_force(request: HttpRequest, journey: str) -> HttpResponse:
@@ -350,6 +392,7 @@ def _rows(request: HttpRequest, journey: Journey, answers: dict[str, Any]) -> li
     ]
 
 
+@public_post_limit
 @never_cache
 @ratelimit(key="ip", rate=submit_rate, method="POST", block=True)  # type: ignore[untyped-decorator]
 @require_http_methods(["GET", "POST"])
@@ -423,6 +466,7 @@ def done(request: HttpRequest, journey: str) -> HttpResponse:
 # Track my report ----------------------------------------------------------------------------
 
 
+@public_post_limit
 @never_cache
 @ratelimit(key="ip", rate="20/m", method="POST", block=True)  # type: ignore[untyped-decorator]
 @require_http_methods(["GET", "POST"])
@@ -453,6 +497,9 @@ def _tracked(request: HttpRequest) -> Report | None:
     return selectors.tracked_report(force=force, report_id=report_id) if report_id else None
 
 
+@public_post_limit
+@ratelimit(group="online:add-information", key="ip", rate=add_information_rate, method="POST", block=True)  # type: ignore[untyped-decorator]
+@ratelimit(group="online:add-information", key=session_or_address, rate=add_information_rate, method="POST", block=True)  # type: ignore[untyped-decorator]
 @never_cache
 @require_http_methods(["GET", "POST"])
 def track_status(request: HttpRequest) -> HttpResponse:
@@ -486,6 +533,7 @@ def track_status(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public_post_limit
 @require_http_methods(["POST"])
 def track_finish(request: HttpRequest) -> HttpResponse:
     request.session.pop(_track_key(public_force(request)), None)

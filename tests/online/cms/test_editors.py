@@ -112,3 +112,24 @@ def test_a_met_editor_may_add_news_to_the_met_site_only(client: Client, sites: d
     city_news = sites["city"].get_children().get(slug="news")
     assert client.get(f"/cms/pages/add/online_cms/newspage/{met_news.pk}/").status_code == 200
     assert client.get(f"/cms/pages/add/online_cms/newspage/{city_news.pk}/").status_code in {302, 403}
+
+
+def test_wagtails_user_and_group_admin_is_for_national_administrators_only(
+    client: Client, sites: dict[str, ForceHomePage]
+) -> None:
+    # A force administrator who is also a content editor holds core.view_user and may open the
+    # editor, which once showed every force's staff in Wagtail's user list.
+    met_editor = editor("met-editor-admin", "met", "content_editor")
+    Role.objects.get(force=met_editor.force, code="force_admin").members.add(met_editor)
+    client.force_login(met_editor)
+    assert client.get("/cms/").status_code == 200
+    for path in ("/cms/users/", "/cms/groups/"):
+        response = client.get(path)
+        assert response.status_code in {302, 403}, path
+        assert "met-editor-admin" not in response.content.decode()
+    national = editor("national-admin", "met", "national_admin")
+    Role.objects.get(force=national.force, code="content_editor").members.add(national)
+    client.force_login(national)
+    listing = client.get("/cms/users/")
+    assert listing.status_code == 200
+    assert "met-editor-admin" in listing.content.decode()

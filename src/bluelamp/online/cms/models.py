@@ -4,9 +4,11 @@ and shown on every force's site; each site's branding is a site setting."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,16 +16,19 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.blocks import StreamValue, StructBlockValidationError
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page, Site
+from wagtail.rich_text import RichText
 from wagtail.search import index
 from wagtail.snippets.blocks import SnippetChooserBlock
 
 from bluelamp.core.models import Force
 from bluelamp.online.cms import routing
 from bluelamp.online.cms.branding import colour_choices
+from bluelamp.online.cms.links import REFUSAL, unsafe_links_in, validate_link
 
 INLINE_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 BODY_FEATURES = ["h2", "h3", "bold", "italic", "link", "ol", "ul"]
@@ -52,6 +57,10 @@ class NationalAdvice(index.Indexed, models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def clean(self) -> None:
+        super().clean()
+        refuse_unsafe_rich_text_links(self)
+
 
 class EditorGroup(models.Model):
     """The Wagtail group our editor roles map to: one per force (page permissions on that
@@ -76,6 +85,44 @@ class FeaturedLinkBlock(blocks.StructBlock):
         icon = "link"
         template = "online_cms/blocks/featured_link.html"
 
+    def clean(self, value: Any) -> Any:
+        cleaned = super().clean(value)
+        try:
+            validate_link(cleaned.get("url") or "")
+        except ValidationError as error:
+            raise StructBlockValidationError(block_errors={"url": error}) from None
+        return cleaned
+
+
+def _rich_text_in(value: Any) -> Iterator[str]:
+    """The HTML of every rich text in a field's value, however deep in a stream of blocks."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, RichText):
+        yield value.source
+    elif isinstance(value, StreamValue.StreamChild):
+        yield from _rich_text_in(value.value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _rich_text_in(item)
+    elif isinstance(value, StreamValue | list | tuple):
+        for item in value:
+            yield from _rich_text_in(item)
+
+
+def refuse_unsafe_rich_text_links(instance: models.Model) -> None:
+    """A ``javascript:`` (or other unsafe) link in any rich text of ``instance``."""
+    errors = {}
+    for field in instance._meta.concrete_fields:
+        if isinstance(field, RichTextField | StreamField):
+            unsafe = [
+                href for html in _rich_text_in(getattr(instance, field.attname)) for href in unsafe_links_in(html)
+            ]
+            if unsafe:
+                errors[field.name] = f"{REFUSAL}: {unsafe[0][:40]!r} is not allowed."
+    if errors:
+        raise ValidationError(errors)
+
 
 class AdviceBodyBlock(blocks.StreamBlock):
     heading = blocks.CharBlock(max_length=120, form_classname="title", template="online_cms/blocks/heading.html")
@@ -93,6 +140,10 @@ class ForceSitePage(Page):
 
     class Meta:
         abstract = True
+
+    def clean(self) -> None:
+        super().clean()
+        refuse_unsafe_rich_text_links(self)
 
     def force_home(self) -> ForceHomePage | None:
         if isinstance(self, ForceHomePage):

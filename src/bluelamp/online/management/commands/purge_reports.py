@@ -15,5 +15,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         purged = services.purge_reports()
         self.stdout.write(
-            f"contact details erased from {purged.reports} reports; {purged.files} evidence files deleted"
+            f"contact details erased from {purged.reports} reports; {purged.files} evidence files deleted; "
+            f"{purged.drafts} files of reports never sent deleted"
         )
