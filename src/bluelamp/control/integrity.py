@@ -6,6 +6,7 @@ a changed entry, a removed or inserted entry and removed newest entries are all 
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from bluelamp.control.models import Incident, IncidentLogEntry
 from bluelamp.control.services import GENESIS_HASH, log_entry_hash
+from bluelamp.core import audit_keys
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,16 @@ def _in_chain_order(batch_size: int) -> Iterator[IncidentLogEntry]:
 
 
 def _link_problem(entry: IncidentLogEntry, previous: IncidentLogEntry | None) -> str:
-    if log_entry_hash(entry) != entry.entry_hash:
-        return f"log entry {entry.pk} of incident {entry.incident_id} was changed after it was written"
+    name = f"log entry {entry.pk} of incident {entry.incident_id}"
+    if entry.key_id == audit_keys.UNKEYED and previous is not None and previous.key_id != audit_keys.UNKEYED:
+        # Entries written before keys exist only at the start: a later one was rewritten without the key.
+        return f"{name} is not sealed with a key, unlike the entries before it"
+    try:
+        sealed = log_entry_hash(entry)
+    except audit_keys.UnknownKey as unknown:
+        return f"{name} is sealed with key {unknown.key_id!r}, which is not configured"
+    if not hmac.compare_digest(sealed, entry.entry_hash):
+        return f"{name} was changed after it was written"
     expected = previous.entry_hash if previous is not None else GENESIS_HASH
     if entry.previous_hash != expected:
         after = f"entry {previous.pk}" if previous is not None else "the start of the log"

@@ -7,7 +7,7 @@ recipients). Entries are hash-chained: see :func:`verify_chain`."""
 
 from __future__ import annotations
 
-import hashlib
+import hmac
 import ipaddress
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -19,7 +19,7 @@ from django.db import connections, transaction
 from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 
-from bluelamp.core import requestcontext
+from bluelamp.core import audit_keys, requestcontext
 from bluelamp.core.access import Actor, scoped
 from bluelamp.core.db.rows import insert_rows, select_rows, update_rows
 from bluelamp.core.errors import InvalidInput
@@ -59,11 +59,12 @@ def _stored_ip(raw: str | None) -> str | None:
 
 def canonical_json(value: Any) -> str:
     """One spelling for the same content: sorted keys, no spaces, UTF-8 kept as is."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return audit_keys.canonical_json(value)
 
 
 def entry_hash(entry: AuditEntry) -> str:
-    """SHA-256 over the entry's content and the previous entry's hash."""
+    """The seal (HMAC-SHA-256 under the entry's key) over the entry's content and the previous
+    entry's hash. Raises audit_keys.UnknownKey when the entry's key is not configured."""
     content = {
         "at": entry.at.isoformat(),
         "operation": entry.operation,
@@ -79,7 +80,7 @@ def entry_hash(entry: AuditEntry) -> str:
         "details": entry.details,
         "previous_hash": entry.previous_hash,
     }
-    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+    return audit_keys.seal(content, key_id=entry.key_id)
 
 
 def record(
@@ -146,6 +147,7 @@ def prepare(
         request_id=context.request_id,
         ip_address=_stored_ip(context.ip_address),
         details=details or {},
+        key_id=audit_keys.current_key_id(),
     )
 
 
@@ -210,7 +212,14 @@ def _when(entry: AuditEntry) -> str:
 
 def _link_problem(entry: AuditEntry, previous: AuditEntry | None) -> str:
     """Why ``entry`` does not belong after ``previous`` in the chain ('' when it does)."""
-    if entry_hash(entry) != entry.entry_hash:
+    if entry.key_id == audit_keys.UNKEYED and previous is not None and previous.key_id != audit_keys.UNKEYED:
+        # Entries written before keys exist only at the start: a later one was rewritten without the key.
+        return f"entry {entry.pk} ({_when(entry)}) is not sealed with a key, unlike the entries before it"
+    try:
+        sealed = entry_hash(entry)
+    except audit_keys.UnknownKey as unknown:
+        return f"entry {entry.pk} ({_when(entry)}) is sealed with key {unknown.key_id!r}, which is not configured"
+    if not hmac.compare_digest(sealed, entry.entry_hash):
         return f"entry {entry.pk} ({_when(entry)}) was changed after it was written"
     if previous is None and entry.previous_hash != GENESIS_HASH:
         return f"entry {entry.pk} ({_when(entry)}) is not the first entry written: earlier entries were removed"

@@ -8,6 +8,8 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 
+from bluelamp.config import DEV_AUDIT_KEY_ID, DEV_AUDIT_KEYS
+
 MIN_SECRET_KEY_LENGTH = 50
 
 
@@ -55,6 +57,15 @@ def production_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
                 "HTTP requests are not redirected to HTTPS.",
                 hint="Only set BLUELAMP_SSL_REDIRECT=false when a proxy in front already redirects.",
                 id="bluelamp.W005",
+            )
+        )
+    if settings.BLUELAMP_AUDIT_KEYS.get(settings.BLUELAMP_AUDIT_KEY_ID) == DEV_AUDIT_KEYS[DEV_AUDIT_KEY_ID]:
+        problems.append(
+            Error(
+                "The audit trail is keyed with the development key, which everyone knows: anyone with database "
+                "access could rewrite it undetected.",
+                hint="Set BLUELAMP_AUDIT_KEYS=<key-id>:<secret> (keep earlier keys listed to verify old entries).",
+                id="bluelamp.E010",
             )
         )
     return problems
