@@ -19,7 +19,7 @@ from django.db import connections, transaction
 from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 
-from bluelamp.core import audit_keys, requestcontext
+from bluelamp.core import audit_checkpoints, audit_keys, requestcontext
 from bluelamp.core.access import Actor, scoped
 from bluelamp.core.db.rows import insert_rows, select_rows, update_rows
 from bluelamp.core.errors import InvalidInput
@@ -256,9 +256,14 @@ def _entry_outside_chain() -> AuditEntry | None:
 
 
 def verify_chain(*, batch_size: int = 5000, progress: Callable[[int], None] | None = None) -> ChainReport:
-    """Recompute every entry's hash and its link to the entry before it, oldest first, and check
-    that the newest entry is the one the chain head records. Entries written while this runs
-    are left for the next run. ``progress`` is called with the number checked after each batch."""
+    """Recompute every entry's hash and its link to the entry before it, oldest first, check
+    that the newest entry is the one the chain head records, and that every published checkpoint
+    (``audit_checkpoints``) still matches. Entries written while this runs are left for the next
+    run. ``progress`` is called with the number checked after each batch."""
+    try:
+        vouched = {checkpoint.entry_id: checkpoint for checkpoint in audit_checkpoints.published(CHECKPOINT_CHAIN)}
+    except audit_checkpoints.BadCheckpoint as bad:
+        return ChainReport(checked=0, reason=str(bad))
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is None:
         if AuditEntry.objects.exists():
@@ -266,13 +271,13 @@ def verify_chain(*, batch_size: int = 5000, progress: Callable[[int], None] | No
         head = AuditChainHead(last_hash=GENESIS_HASH, last_entry_id=0)
     checked, previous = 0, None
     for entry in in_id_order(AuditEntry.objects.filter(pk__lte=head.last_entry_id), batch_size=batch_size):
-        problem = _link_problem(entry, previous)
+        problem = _link_problem(entry, previous) or _checkpoint_problem(entry, vouched.pop(entry.pk, None))
         if problem:
             return ChainReport(checked=checked, first_broken=entry, reason=problem)
         checked, previous = checked + 1, entry
         if progress is not None and checked % batch_size == 0:
             progress(checked)
-    problem = _head_problem(previous, head)
+    problem = _head_problem(previous, head) or _missing_checkpointed_entry(vouched, head)
     if problem:
         return ChainReport(checked=checked, first_broken=previous, reason=problem)
     stray = _entry_outside_chain()
@@ -280,6 +285,43 @@ def verify_chain(*, batch_size: int = 5000, progress: Callable[[int], None] | No
         reason = f"entry {stray.pk} ({_when(stray)}) is not in the chain: it was written behind the application's back"
         return ChainReport(checked=checked, first_broken=stray, reason=reason)
     return ChainReport(checked=checked, newest_hash=previous.entry_hash if previous else "")
+
+
+# Checkpoints: the head, signed and published outside the database at an interval.
+
+CHECKPOINT_CHAIN = "audit"
+
+
+def _checkpoint_head() -> dict[str, Any] | None:
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is None or head.last_entry_id == 0:
+        return None
+    return {"entry_id": head.last_entry_id, "entry_hash": head.last_hash}
+
+
+audit_checkpoints.register(CHECKPOINT_CHAIN, _checkpoint_head)
+
+
+def _checkpoint_problem(entry: AuditEntry, checkpoint: audit_checkpoints.Checkpoint | None) -> str:
+    """Why ``entry`` is not the entry ``checkpoint`` vouched for ('' when it is, or none did)."""
+    if checkpoint is None or hmac.compare_digest(checkpoint.body.get("entry_hash", ""), entry.entry_hash):
+        return ""
+    return (
+        f"entry {entry.pk} ({_when(entry)}) is not the entry checkpoint {checkpoint.path.name} vouched for: "
+        "the trail up to it was rewritten"
+    )
+
+
+def _missing_checkpointed_entry(
+    unmatched: dict[int, audit_checkpoints.Checkpoint], head: AuditChainHead
+) -> str:
+    """A checkpoint of an entry that was never reached: it was removed, with the head moved back."""
+    for entry_id, checkpoint in sorted(unmatched.items()):
+        return (
+            f"checkpoint {checkpoint.path.name} vouches for entry {entry_id}, but the chain ends at entry "
+            f"{head.last_entry_id} without it: entries were removed"
+        )
+    return ""
 
 
 # Searching the trail (auditors). Every search is itself a consultation, recorded with the
