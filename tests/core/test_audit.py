@@ -200,9 +200,12 @@ def test_an_entry_cannot_be_changed_or_deleted_through_the_model() -> None:
 )
 def test_changing_entries_or_moving_the_head_back_with_sql_is_refused(sql: str) -> None:
     entries = write(3)
-    with pytest.raises(DatabaseError, match="append-only|only moves forward|never deleted|refused"):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, [entries[1].pk])
+    with (
+        pytest.raises(DatabaseError, match=r"append-only|only moves forward|never deleted|refused"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, [entries[1].pk])
     assert list(AuditEntry.objects.order_by("pk")) == entries
     assert audit.verify_chain().intact
 
@@ -217,9 +220,8 @@ def test_moving_the_head_forward_is_allowed() -> None:
 @pytest.mark.parametrize("table", ["core_auditentry", "core_auditchainhead"])
 def test_truncate_is_refused_on_postgresql(table: str) -> None:
     write(2)
-    with pytest.raises(DatabaseError, match="TRUNCATE refused"):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {table} CASCADE")
+    with pytest.raises(DatabaseError, match=r"TRUNCATE refused"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {table} CASCADE")
     assert AuditEntry.objects.count() == 2
 
 

@@ -10,11 +10,10 @@ import hashlib
 import hmac
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Exists, Max, OuterRef, Q
-from django.utils import timezone
 
 from bluelamp.control.models import Incident, IncidentLogEntry
 from bluelamp.control.services import GENESIS_HASH, log_entry_hash
@@ -153,8 +152,8 @@ def _hashes_in_id_order(after: int, up_to: int, batch_size: int = 5000) -> Itera
         last = batch[-1][0]
 
 
-def _checkpoint_head() -> dict[str, Any] | None:
-    settled = IncidentLogEntry.objects.filter(at__lte=timezone.now() - SETTLED).aggregate(newest=Max("pk"))["newest"]
+def _checkpoint_head(now: datetime) -> dict[str, Any] | None:
+    settled = IncidentLogEntry.objects.filter(at__lte=now - SETTLED).aggregate(newest=Max("pk"))["newest"]
     earlier = audit_checkpoints.published(CHECKPOINT_CHAIN)
     after, digest = (earlier[-1].entry_id, earlier[-1].body["digest"]) if earlier else (0, GENESIS_HASH)
     if settled is None or settled <= after:

@@ -292,7 +292,7 @@ def verify_chain(*, batch_size: int = 5000, progress: Callable[[int], None] | No
 CHECKPOINT_CHAIN = "audit"
 
 
-def _checkpoint_head() -> dict[str, Any] | None:
+def _checkpoint_head(now: datetime) -> dict[str, Any] | None:
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is None or head.last_entry_id == 0:
         return None
@@ -312,9 +312,7 @@ def _checkpoint_problem(entry: AuditEntry, checkpoint: audit_checkpoints.Checkpo
     )
 
 
-def _missing_checkpointed_entry(
-    unmatched: dict[int, audit_checkpoints.Checkpoint], head: AuditChainHead
-) -> str:
+def _missing_checkpointed_entry(unmatched: dict[int, audit_checkpoints.Checkpoint], head: AuditChainHead) -> str:
     """A checkpoint of an entry that was never reached: it was removed, with the head moved back."""
     for entry_id, checkpoint in sorted(unmatched.items()):
         return (

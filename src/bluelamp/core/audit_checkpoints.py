@@ -26,13 +26,13 @@ from django.utils import timezone
 
 from bluelamp.core import audit_keys
 
-HeadReader = Callable[[], dict[str, Any] | None]
+HeadReader = Callable[[datetime], dict[str, Any] | None]
 _CHAINS: dict[str, HeadReader] = {}
 
 
 def register(chain: str, head: HeadReader) -> None:
-    """``head()`` returns what a checkpoint of ``chain`` vouches for (JSON-ready, with an
-    ``entry_id``), or None when there is nothing to vouch for yet."""
+    """``head(now)`` returns what a checkpoint of ``chain`` made at ``now`` vouches for
+    (JSON-ready, with an ``entry_id``), or None when there is nothing to vouch for yet."""
     _CHAINS[chain] = head
 
 
@@ -61,7 +61,7 @@ def publish(*, now: datetime | None = None) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for chain, head in sorted(_CHAINS.items()):
-        vouched = head()
+        vouched = head(now)
         if vouched is None:
             continue
         body = {"chain": chain, "at": now.isoformat(), **vouched}
@@ -85,7 +85,8 @@ def _read(path: Path) -> Checkpoint:
             raise BadCheckpoint(f"checkpoint {path.name} does not match its signature: it was altered or forged")
         return Checkpoint(stored["chain"], datetime.fromisoformat(stored["at"]), int(stored["entry_id"]), stored, path)
     except audit_keys.UnknownKey as unknown:
-        raise BadCheckpoint(f"checkpoint {path.name} is signed with key {unknown.key_id!r}, which is not configured")
+        unknown_key = f"is signed with key {unknown.key_id!r}, which is not configured"
+        raise BadCheckpoint(f"checkpoint {path.name} {unknown_key}") from None
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise BadCheckpoint(f"checkpoint {path.name} cannot be read ({error}): it was altered") from error
 

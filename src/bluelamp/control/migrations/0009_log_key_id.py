@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('control', '0008_cad_number_given_last'),
+        ("control", "0008_cad_number_given_last"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='incidentlogentry',
-            name='key_id',
-            field=models.CharField(blank=True, default='', help_text="The audit key that sealed the hash ('' before keys).", max_length=32),
+            model_name="incidentlogentry",
+            name="key_id",
+            field=models.CharField(
+                blank=True, default="", help_text="The audit key that sealed the hash ('' before keys).", max_length=32
+            ),
         ),
     ]

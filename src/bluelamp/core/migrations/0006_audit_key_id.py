@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0005_gazetteer'),
+        ("core", "0005_gazetteer"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='auditentry',
-            name='key_id',
-            field=models.CharField(blank=True, default='', help_text="The audit key that sealed the hash ('' before keys).", max_length=32),
+            model_name="auditentry",
+            name="key_id",
+            field=models.CharField(
+                blank=True, default="", help_text="The audit key that sealed the hash ('' before keys).", max_length=32
+            ),
         ),
     ]
