@@ -28,7 +28,7 @@ from bluelamp.core.models import AuditChainHead, AuditEntry, Force, User, with_r
 Operation = AuditEntry.Operation
 GENESIS_HASH = "0" * 64
 # Record types whose consultation must carry a justification (apps add theirs here).
-PERSON_RECORD_TYPES: set[str] = {"business.person", "pole.person", "core.auditentry"}
+PERSON_RECORD_TYPES: set[str] = {"business.person", "pole.person", "core.auditentry", "online.report"}
 
 
 def _actor_parts(actor: Any) -> tuple[User | None, str, int | None]:
