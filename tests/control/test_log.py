@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
@@ -193,3 +194,13 @@ def test_the_command_says_intact_or_names_the_entry(handler: User, capsys: pytes
     out = capsys.readouterr().out
     assert f"BROKEN at log entry #{target.pk} of {first.reference}" in out
     assert "was changed after it was written" in out
+
+
+def test_publishing_refuses_to_continue_from_an_altered_checkpoint(handler: User) -> None:
+    _two_logged_incidents(handler)
+    later = timezone.now() + integrity.SETTLED + timedelta(seconds=1)
+    (path,) = [p for p in audit_checkpoints.publish(now=later) if p.name.startswith("incident-log")]
+    path.write_text(path.read_text().replace('"digest":"', '"digest":"0'))
+    with pytest.raises(CommandError, match=f"Not published: checkpoint {path.name} "):
+        call_command("publish_checkpoint")
+    assert verify_logs().reason.startswith(f"checkpoint {path.name} ")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from bluelamp.core import audit, audit_checkpoints
 
@@ -18,7 +18,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         assert audit.CHECKPOINT_CHAIN  # imported for its registration of the audit trail's head
-        written = audit_checkpoints.publish()
+        try:
+            written = audit_checkpoints.publish()
+        except audit_checkpoints.BadCheckpoint as bad:  # the last one is where the next continues from
+            raise CommandError(f"Not published: {bad}. Find out who changed it before publishing again.") from bad
         for path in written:
             self.stdout.write(f"Published {path}")
         if not written:
