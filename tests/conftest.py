@@ -4,12 +4,13 @@ DATABASE_URL points at one (`make test` does both when BLUELAMP_TEST_DATABASE_UR
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -68,6 +69,20 @@ def _fresh_cache() -> None:
 
     cache.clear()
     selectors.forget_area_index()
+
+
+_test_numbers = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _own_audit_checkpoints(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Each test publishes and reads checkpoints of its own (the files outlive a rolled-back
+    database); the folder is made only by a test that publishes."""
+    from django.test import override_settings
+
+    folder = tmp_path_factory.getbasetemp() / "audit-checkpoints" / str(next(_test_numbers))
+    with override_settings(BLUELAMP_AUDIT_CHECKPOINT_DIR=folder):
+        yield
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +21,10 @@ import dj_database_url
 ENVIRONMENTS = ("development", "test", "production")
 DATABASE_SCHEMES = {"sqlite": "sqlite", "postgres": "postgresql", "postgresql": "postgresql", "pgsql": "postgresql"}
 DEFAULT_HOSTS = ["127.0.0.1", "localhost", ".localhost", "testserver"]
+# Known to everyone, so it proves nothing: only for development and tests (`bluelamp check`
+# refuses it in production).
+DEV_AUDIT_KEY_ID = "dev"
+DEV_AUDIT_KEYS = {DEV_AUDIT_KEY_ID: "bluelamp-development-audit-key-not-secret"}
 
 
 class ConfigError(Exception):
@@ -49,6 +53,10 @@ class Config:
     notify_template_id: str = ""
     # Where staff reach this installation; Wagtail puts it in links in its notification emails.
     admin_base_url: str = "http://localhost:8000"
+    # The audit chain's keys (key id -> secret), held outside the database, and the id in use.
+    audit_keys: dict[str, str] = field(default_factory=lambda: dict(DEV_AUDIT_KEYS))
+    audit_key_id: str = DEV_AUDIT_KEY_ID
+    audit_checkpoint_dir: Path = Path("var/audit-checkpoints")
 
     @property
     def production(self) -> bool:
@@ -92,7 +100,32 @@ def load(environ: Mapping[str, str] = os.environ) -> Config:
         notify_api_key=environ.get("NOTIFY_API_KEY", "").strip(),
         notify_template_id=_notify_template(environ),
         admin_base_url=environ.get("BLUELAMP_BASE_URL", "").strip().rstrip("/") or "http://localhost:8000",
+        **_audit_keys(environ),
+        audit_checkpoint_dir=Path(
+            environ.get("BLUELAMP_AUDIT_CHECKPOINT_DIR", "").strip() or home / "var" / "audit-checkpoints"
+        ),
     )
+
+
+def _audit_keys(environ: Mapping[str, str]) -> dict[str, Any]:
+    """``BLUELAMP_AUDIT_KEYS=2026a:secret,2027a:secret`` (every key still needed to verify old
+    entries) and ``BLUELAMP_AUDIT_KEY_ID`` (the one new entries use; default: the last listed)."""
+    raw = environ.get("BLUELAMP_AUDIT_KEYS", "").strip()
+    if not raw:
+        return {"audit_keys": dict(DEV_AUDIT_KEYS), "audit_key_id": DEV_AUDIT_KEY_ID}
+    keys: dict[str, str] = {}
+    for item in raw.split(","):
+        key_id, _, secret = item.strip().partition(":")
+        if not key_id.strip() or len(secret.strip()) < 32:
+            raise ConfigError(
+                "BLUELAMP_AUDIT_KEYS must list key-id:secret pairs, comma-separated, each secret at least 32 "
+                "characters: generate one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`."
+            )
+        keys[key_id.strip()] = secret.strip()
+    current = environ.get("BLUELAMP_AUDIT_KEY_ID", "").strip() or list(keys)[-1]
+    if current not in keys:
+        raise ConfigError(f"BLUELAMP_AUDIT_KEY_ID={current!r} is not in BLUELAMP_AUDIT_KEYS: add its secret there.")
+    return {"audit_keys": keys, "audit_key_id": current}
 
 
 def _choice(environ: Mapping[str, str], name: str, allowed: tuple[str, ...], *, default: str) -> str:

@@ -245,6 +245,10 @@ LOGGING = {
 NINJA_PAGINATION_PER_PAGE = 50
 
 # Single Online Home (bluelamp.online): receipts, evidence uploads and delivery.
+# The audit trail's and incident logs' HMAC keys, outside the database (core/audit_keys.py).
+BLUELAMP_AUDIT_KEYS = CONFIG.audit_keys
+BLUELAMP_AUDIT_KEY_ID = CONFIG.audit_key_id
+BLUELAMP_AUDIT_CHECKPOINT_DIR = CONFIG.audit_checkpoint_dir
 NOTIFY_API_KEY = CONFIG.notify_api_key  # GOV.UK Notify; empty: the local outbox (SentMessage table)
 NOTIFY_TEMPLATE_ID = CONFIG.notify_template_id
 ONLINE_EVIDENCE_DIR = BASE_DIR / "var" / "evidence"  # outside the web root; never served

@@ -44,7 +44,7 @@ def test_check_flags_an_unsafe_production_configuration(run_bluelamp: RunBluelam
     }
     result = run_bluelamp("check", env=unsafe)
     assert result.returncode == 1
-    for problem in ("bluelamp.E001", "bluelamp.E002", "bluelamp.E003", "bluelamp.W004"):
+    for problem in ("bluelamp.E001", "bluelamp.E002", "bluelamp.E003", "bluelamp.W004", "bluelamp.E010"):
         assert problem in result.stdout
     assert "must be fixed" in result.stdout
 

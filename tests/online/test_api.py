@@ -23,13 +23,28 @@ ID_PATHS: list[tuple[str, str, dict[str, Any] | None]] = [
 ]
 
 
-def test_read_a_report_is_audited(walk: Walk, client: Client, staff: Any) -> None:
+REASON = "Calling the reporter back about their report"
+
+
+def test_read_a_report_is_audited_with_the_reason(walk: Walk, client: Client, staff: Any) -> None:
+    reference = walk.report("crime")
+    client.force_login(staff("ch.met", "met", "call_handler"))
+    response = client.get(f"{API}/reports/{reference}", headers={"X-Justification": REASON})
+    assert response.status_code == 200
+    assert response.json()["reporter_email"] == "sam@example.com"
+    (entry,) = AuditEntry.objects.filter(record_type="online.report", operation="consultation")
+    assert entry.justification == REASON
+    assert entry.record_ids == [str(Report.objects.get(reference=reference).pk)]
+
+
+def test_reading_a_report_without_a_reason_shows_nothing(walk: Walk, client: Client, staff: Any) -> None:
     reference = walk.report("crime")
     client.force_login(staff("ch.met", "met", "call_handler"))
     response = client.get(f"{API}/reports/{reference}")
-    assert response.status_code == 200
-    assert response.json()["reporter_email"] == "sam@example.com"
-    assert AuditEntry.objects.filter(record_type="online.report", operation="consultation").count() == 1
+    assert response.status_code == 422
+    assert "X-Justification" in response.json()["error"]["message"]
+    assert "sam@example.com" not in response.content.decode()
+    assert not AuditEntry.objects.filter(record_type="online.report", operation="consultation").exists()
 
 
 def test_message_and_crime_reference(walk: Walk, client: Client, staff: Any) -> None:
@@ -40,9 +55,14 @@ def test_message_and_crime_reference(walk: Walk, client: Client, staff: Any) -> 
     )
     assert response.status_code == 201
     response = client.post(
-        f"{API}/reports/{reference}/crime-reference", {"crime_reference": "c-77"}, content_type="application/json"
+        f"{API}/reports/{reference}/crime-reference",
+        {"crime_reference": "c-77"},
+        content_type="application/json",
+        headers={"X-Justification": REASON},
     )
     assert response.json()["status"] == "crime_ref"
+    consulted = AuditEntry.objects.filter(record_type="online.report", operation="consultation")
+    assert list(consulted.values_list("justification", flat=True)) == [REASON]
 
 
 def test_without_the_permission_it_is_refused(walk: Walk, client: Client, staff: Any) -> None:

@@ -15,6 +15,7 @@ from ninja.pagination import paginate
 
 from bluelamp.business import selectors
 from bluelamp.business.models import Authorisation, Person
+from bluelamp.core import consultations
 from bluelamp.core.access import request_actor
 from bluelamp.core.errors import InvalidInput
 from bluelamp.core.justification import JustificationHeader, required
@@ -82,6 +83,7 @@ class ExpiringOut(Schema):
     "warrant number) and `skill` (a skill code): with `skill`, only people holding it at `authorised_at` "
     "(ISO date-time; default now).",
 )
+@consultations.audited_api_page(selectors.PEOPLE_LISTED)
 @paginate
 def list_people(request: HttpRequest, q: str = "", skill: str = "", authorised_at: dt.datetime | None = None) -> Any:
     return selectors.people(actor=request_actor(request), search=q, skill_code=skill, authorised_at=authorised_at)
@@ -125,6 +127,7 @@ def _authorisation_out(authorisation: Authorisation, status: str) -> Authorisati
     "default now). Authorisations count from their first to their last day, both included. "
     "Needs `business.view_authorisation`.",
 )
+@consultations.audited_api_page(selectors.PEOPLE_LISTED)
 @paginate
 def authorised(request: HttpRequest, skill: str, at: dt.datetime | None = None) -> Any:
     return selectors.authorised_people(actor=request_actor(request), skill_code=skill, at=at or timezone.now())
@@ -141,7 +144,9 @@ def expiring(request: HttpRequest, within_days: int = selectors.EXPIRY_WARNING.d
     if not 0 <= within_days <= 366:
         raise InvalidInput("within_days must be between 0 and 366.")
     today = timezone.localdate()
-    found = selectors.expiring_soon(actor=request_actor(request), within=dt.timedelta(days=within_days), today=today)
+    actor = request_actor(request)
+    found = list(selectors.expiring_soon(actor=actor, within=dt.timedelta(days=within_days), today=today))
+    selectors.record_people_shown(actor=actor, people=[a.person_id for a in found], via="API")
     return [
         ExpiringOut(
             person_id=a.person_id,

@@ -30,15 +30,24 @@ from bluelamp.business.models import (
     Skill,
     Unit,
 )
-from bluelamp.core import audit
+from bluelamp.core import audit, consultations
 from bluelamp.core.access import Actor, get_scoped, require, scoped
 from bluelamp.core.errors import InvalidInput, NotFound
 from bluelamp.core.models import Bcu, Force, with_related
 
 VIEW_PERSON = "business.view_person"
+# A list of people (a search page, the expiring authorisations, a crew) is recorded as one
+# consultation naming everyone on it; one person's whole record is "business.person" and needs
+# a justification (DPA 2018 s.62, core/consultations.py).
+PEOPLE_LISTED = "business.people"
 VIEW_AUTHORISATION = "business.view_authorisation"
 # How far ahead an expiry is shown in red, so that renewals are booked in time.
 EXPIRY_WARNING = dt.timedelta(days=30)
+
+
+def record_people_shown(*, actor: Actor, people: Iterable[Any], via: str) -> None:
+    """One consultation naming every person (or person id) on a page or in an answer."""
+    consultations.record_shown(actor=actor, record_type=PEOPLE_LISTED, shown=people, via=via)
 
 
 def as_day(at: dt.date | dt.datetime) -> dt.date:

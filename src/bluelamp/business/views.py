@@ -44,6 +44,7 @@ def people(request: HttpRequest) -> HttpResponse:
         filters = {"search": data["q"], "unit_id": data["unit"], "bcu_id": data["bcu"], "skill_code": data["skill"]}
     found = selectors.people(actor=actor, **filters)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    selectors.record_people_shown(actor=actor, people=page.object_list, via="people search page")
     context = {
         "form": form,
         "page": page,
@@ -90,7 +91,8 @@ def person(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_GET
 def expiring(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    found = selectors.expiring_soon(actor=_actor(request), today=today)
+    found = list(selectors.expiring_soon(actor=_actor(request), today=today))
+    selectors.record_people_shown(actor=_actor(request), people=[a.person_id for a in found], via="expiring page")
     lines = [selectors.AuthorisationLine(a, selectors.expiry_status(a, today)) for a in found]
     context = {"lines": lines, "days": selectors.EXPIRY_WARNING.days, "nav": "expiring"}
     return render(request, "business/expiring.html", context)

@@ -357,7 +357,7 @@ def alarm(request: HttpRequest, body: AlarmIn) -> Status[Contact]:
 
 @router.get("/contacts/{contact_id}", response={200: ContactOut, **ERRORS}, summary="One contact")
 def get_contact(request: HttpRequest, contact_id: int) -> Contact:
-    return selectors.contact(actor=request_actor(request), contact_id=contact_id)
+    return selectors.consult_contact(actor=request_actor(request), contact_id=contact_id, via="API")
 
 
 @router.post(
@@ -457,7 +457,7 @@ def list_incidents(request: HttpRequest, bcu: str = "", grade: str = "", status:
     summary="One incident with its THRIVE versions, log and response time",
 )
 def get_incident(request: HttpRequest, incident_id: int) -> Incident:
-    return selectors.incident(actor=request_actor(request), incident_id=incident_id)
+    return selectors.consult_incident(actor=request_actor(request), incident_id=incident_id, via="API")
 
 
 @router.post(

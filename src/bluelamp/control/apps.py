@@ -7,4 +7,4 @@ class ControlConfig(AppConfig):
     verbose_name = "Command and Control"
 
     def ready(self) -> None:
-        from bluelamp.control import live  # noqa: F401  (connects the live feed to the outbox)
+        from bluelamp.control import integrity, live  # noqa: F401  (checkpoints of the logs; the live feed)

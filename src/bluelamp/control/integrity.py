@@ -6,13 +6,18 @@ a changed entry, a removed or inserted entry and removed newest entries are all 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import hashlib
+import hmac
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef, Q
 
 from bluelamp.control.models import Incident, IncidentLogEntry
 from bluelamp.control.services import GENESIS_HASH, log_entry_hash
+from bluelamp.core import audit_checkpoints, audit_keys
 
 
 @dataclass(frozen=True)
@@ -45,8 +50,16 @@ def _in_chain_order(batch_size: int) -> Iterator[IncidentLogEntry]:
 
 
 def _link_problem(entry: IncidentLogEntry, previous: IncidentLogEntry | None) -> str:
-    if log_entry_hash(entry) != entry.entry_hash:
-        return f"log entry {entry.pk} of incident {entry.incident_id} was changed after it was written"
+    name = f"log entry {entry.pk} of incident {entry.incident_id}"
+    if entry.key_id == audit_keys.UNKEYED and previous is not None and previous.key_id != audit_keys.UNKEYED:
+        # Entries written before keys exist only at the start: a later one was rewritten without the key.
+        return f"{name} is not sealed with a key, unlike the entries before it"
+    try:
+        sealed = log_entry_hash(entry)
+    except audit_keys.UnknownKey as unknown:
+        return f"{name} is sealed with key {unknown.key_id!r}, which is not configured"
+    if not hmac.compare_digest(sealed, entry.entry_hash):
+        return f"{name} was changed after it was written"
     expected = previous.entry_hash if previous is not None else GENESIS_HASH
     if entry.previous_hash != expected:
         after = f"entry {previous.pk}" if previous is not None else "the start of the log"
@@ -92,6 +105,9 @@ def verify_logs(*, batch_size: int = 5000, progress: Callable[[int], None] | Non
     if emptied is not None:
         reason = f"{emptied.reference} records {emptied.log_length} log entries but none remain: they were removed"
         return LogReport(checked, incidents, None, emptied, reason)
+    problem = _checkpoint_problem(batch_size)
+    if problem:
+        return LogReport(checked, incidents, None, None, problem)
     return LogReport(checked, incidents)
 
 
@@ -104,3 +120,65 @@ def _finish_incident(newest: IncidentLogEntry, count: int, checked: int, inciden
 def _incident_whose_log_was_emptied() -> Incident | None:
     has_entries = IncidentLogEntry.objects.filter(incident=OuterRef("pk"))
     return Incident.objects.filter(log_length__gt=0).filter(~Exists(has_entries)).order_by("pk").first()
+
+
+# Checkpoints (core/audit_checkpoints.py). Logs are many chains, so a checkpoint vouches for a
+# running digest of every entry's hash in id order up to an entry: publishing continues from the
+# last checkpoint, and verifying recomputes the digest from the start.
+
+CHECKPOINT_CHAIN = "incident-log"
+# Ids are given before commit: an entry is taken into a checkpoint only once any transaction
+# that took a lower id has long finished, so a later commit cannot slip in below it.
+SETTLED = timedelta(minutes=2)
+
+
+def _running_digest(digest: str, entry_hashes: Iterable[str]) -> str:
+    for entry_hash in entry_hashes:
+        digest = hashlib.sha256(f"{digest}{entry_hash}".encode("ascii")).hexdigest()
+    return digest
+
+
+def _hashes_in_id_order(after: int, up_to: int, batch_size: int = 5000) -> Iterator[tuple[int, str]]:
+    last = after
+    while True:
+        batch = list(
+            IncidentLogEntry.objects.filter(pk__gt=last, pk__lte=up_to)
+            .order_by("pk")
+            .values_list("pk", "entry_hash")[:batch_size]
+        )
+        yield from batch
+        if len(batch) < batch_size:
+            return
+        last = batch[-1][0]
+
+
+def _checkpoint_head(now: datetime) -> dict[str, Any] | None:
+    settled = IncidentLogEntry.objects.filter(at__lte=now - SETTLED).aggregate(newest=Max("pk"))["newest"]
+    earlier = audit_checkpoints.published(CHECKPOINT_CHAIN)
+    after, digest = (earlier[-1].entry_id, earlier[-1].body["digest"]) if earlier else (0, GENESIS_HASH)
+    if settled is None or settled <= after:
+        return None
+    digest = _running_digest(digest, (entry_hash for _pk, entry_hash in _hashes_in_id_order(after, settled)))
+    return {"entry_id": settled, "digest": digest}
+
+
+audit_checkpoints.register(CHECKPOINT_CHAIN, _checkpoint_head)
+
+
+def _checkpoint_problem(batch_size: int) -> str:
+    """Why the logs no longer match a published checkpoint ('' when they do)."""
+    try:
+        checkpoints = audit_checkpoints.published(CHECKPOINT_CHAIN)
+    except audit_checkpoints.BadCheckpoint as bad:
+        return str(bad)
+    digest, after = GENESIS_HASH, 0
+    for checkpoint in checkpoints:
+        entries = list(_hashes_in_id_order(after, checkpoint.entry_id, batch_size))
+        digest = _running_digest(digest, (entry_hash for _pk, entry_hash in entries))
+        if not hmac.compare_digest(digest, str(checkpoint.body.get("digest", ""))):
+            return (
+                f"the log entries up to entry {checkpoint.entry_id} are not those checkpoint "
+                f"{checkpoint.path.name} vouched for: entries were changed, removed or added"
+            )
+        after = checkpoint.entry_id
+    return ""

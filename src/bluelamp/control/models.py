@@ -290,6 +290,9 @@ class IncidentLogEntry(AppendOnly):
     corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections")
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(
+        max_length=32, blank=True, default="", help_text="The audit key that sealed the hash ('' before keys)."
+    )
 
     class Meta:
         ordering = ["incident", "id"]

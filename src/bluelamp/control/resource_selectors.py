@@ -24,6 +24,7 @@ from bluelamp.control.models import (
     UnitType,
     UrgentAssistance,
 )
+from bluelamp.core import consultations
 from bluelamp.core.access import Actor, get_scoped, scoped
 from bluelamp.core.errors import InvalidInput
 from bluelamp.core.models import with_related
@@ -88,15 +89,28 @@ def crew_lines(found: Resource, at: dt.datetime | None = None) -> list[CrewLine]
     return lines
 
 
-def unit_detail(*, actor: Actor, unit_id: int, at: dt.datetime | None = None, history: int = 20) -> UnitDetail:
-    """One unit with its crew and their current authorisations, its open assignment and its most
-    recent status changes (newest first)."""
+# Crews are people of the workforce record: every page or answer that shows crews records one
+# consultation naming the people shown (DPA 2018 s.62, core/consultations.py).
+CREW_RECORD = "business.people"
+
+
+def record_crews_shown(*, actor: Actor, people: Iterable[int], units: Iterable[int], via: str) -> None:
+    consultations.record_shown(actor=actor, record_type=CREW_RECORD, shown=people, units=list(units), via=via)
+
+
+def unit_detail(
+    *, actor: Actor, unit_id: int, at: dt.datetime | None = None, history: int = 20, via: str = "API"
+) -> UnitDetail:
+    """One unit with its crew and their current authorisations (their reading recorded), its open
+    assignment and its most recent status changes (newest first)."""
     found = unit(actor=actor, unit_id=unit_id)
     committed = found.assignments.exclude(state=Assignment.State.CLEARED).select_related("incident").first()
     changes = list(
         found.status_changes.select_related("from_status", "to_status", "incident").order_by("-pk")[:history]
     )
-    return UnitDetail(found, crew_lines(found, at), committed, changes)
+    crew = crew_lines(found, at)
+    record_crews_shown(actor=actor, people=[line.person.pk for line in crew], units=[found.pk], via=via)
+    return UnitDetail(found, crew, committed, changes)
 
 
 def assignment(*, actor: Actor, assignment_id: int) -> Assignment:

@@ -54,6 +54,7 @@ def minutes(delta: dt.timedelta) -> int:
 class CrewLine:
     name: str
     skills: list[str]  # names of the authorisations held today
+    person_id: int = 0  # who, for the record of the board's reading
 
 
 @dataclass
@@ -116,7 +117,7 @@ def board(
         for member in unit.current_crew:
             person = member.person
             held = {authorisation.skill.name for authorisation in person.held}  # type: ignore[attr-defined]  # prefetched
-            crew.append(CrewLine(f"{person.rank_or_grade} {person.last_name}".strip(), sorted(held)))
+            crew.append(CrewLine(f"{person.rank_or_grade} {person.last_name}".strip(), sorted(held), person.pk))
         committed = unit.open_assignments[0].incident if unit.open_assignments else None
         key = unit.home_bcu.code if unit.home_bcu else ""
         group = groups.setdefault(key, BoardGroup(key, unit.home_bcu.name if unit.home_bcu else "No home BCU"))

@@ -9,7 +9,6 @@ may pass ``None``)."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +26,7 @@ from bluelamp.control.models import (
     IncidentLogEntry,
     ThriveAssessment,
 )
-from bluelamp.core import audit
+from bluelamp.core import audit, audit_keys
 from bluelamp.core import selectors as core_selectors
 from bluelamp.core.access import Actor, require
 from bluelamp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -623,7 +622,8 @@ def _close(incident: Incident, category: str, qualifiers: list[str], result: str
 
 
 def log_entry_hash(entry: IncidentLogEntry) -> str:
-    """SHA-256 over the entry's content and the previous entry's hash (of the same incident)."""
+    """The seal (HMAC-SHA-256 under the entry's key, see core/audit_keys.py) over the entry's
+    content and the previous entry's hash (of the same incident)."""
     content = {
         "incident_id": entry.incident_id,
         "at": entry.at.isoformat(),
@@ -636,7 +636,7 @@ def log_entry_hash(entry: IncidentLogEntry) -> str:
         "corrects_id": entry.corrects_id,
         "previous_hash": entry.previous_hash,
     }
-    return hashlib.sha256(audit.canonical_json(content).encode("utf-8")).hexdigest()
+    return audit_keys.seal(content, key_id=entry.key_id)
 
 
 def append_log_entry(
@@ -698,6 +698,7 @@ def _log_entry(
         data=_json_safe(data or {}),
         corrects=corrects,
         previous_hash=previous_hash,
+        key_id=audit_keys.current_key_id(),
     )
     entry.entry_hash = log_entry_hash(entry)
     return entry

@@ -184,6 +184,7 @@ def contact(request: HttpRequest, contact_id: int) -> HttpResponse:
     found = selectors.contact(actor=actor, contact_id=contact_id)
     if found.outcome in (Contact.Outcome.INCIDENT, Contact.Outcome.LINKED) and found.incident_id:
         return redirect("control:incident", incident_id=found.incident_id)
+    selectors.record_contacts_shown(actor=actor, contacts=[found], via="contact page")
     duplicates = (
         selectors.possible_duplicates(actor=actor, contact=found) if actor.has_perm(selectors.VIEW_INCIDENT) else []
     )
@@ -316,6 +317,7 @@ def _incident_page(
     ]
     measured = selectors.response_time(incident)
     time_left = _minutes(measured.time_left) if measured.time_left is not None else None
+    selectors.record_callers_shown(actor=actor, incident=incident, via="incident page")
     context = {
         "incident": incident,
         "measured": measured,
@@ -347,6 +349,7 @@ def incident(request: HttpRequest, incident_id: int) -> HttpResponse:
     actor = _actor(request)
     found = selectors.incident(actor=actor, incident_id=incident_id)
     if request.GET.get("fragment") == "log":
+        selectors.record_callers_shown(actor=actor, incident=found, via="incident log")
         return render(request, "control/_log.html", {"incident": found, "log": list(selectors.log(found))})
     return _incident_page(request, actor, found)
 
@@ -500,6 +503,13 @@ def _board_context(request: HttpRequest, actor: User) -> dict[str, Any]:
         base_type=filters.get("base_type", ""),
     )
     statuses = list(UnitStatus.objects.filter(force_id=actor.force_id or 0).order_by("position", "code"))
+    rows = [row for group in groups for row in group.rows]
+    resource_selectors.record_crews_shown(
+        actor=actor,
+        people=[member.person_id for row in rows for member in row.crew],
+        units=[row.unit.pk for row in rows if row.crew],
+        via="resource board",
+    )
     return {
         "form": form,
         "groups": groups,

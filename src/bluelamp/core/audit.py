@@ -7,7 +7,7 @@ recipients). Entries are hash-chained: see :func:`verify_chain`."""
 
 from __future__ import annotations
 
-import hashlib
+import hmac
 import ipaddress
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -19,7 +19,7 @@ from django.db import connections, transaction
 from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 
-from bluelamp.core import requestcontext
+from bluelamp.core import audit_checkpoints, audit_keys, requestcontext
 from bluelamp.core.access import Actor, scoped
 from bluelamp.core.errors import InvalidInput
 from bluelamp.core.models import AuditChainHead, AuditEntry, Force, User, with_related
@@ -27,7 +27,7 @@ from bluelamp.core.models import AuditChainHead, AuditEntry, Force, User, with_r
 Operation = AuditEntry.Operation
 GENESIS_HASH = "0" * 64
 # Record types whose consultation must carry a justification (apps add theirs here).
-PERSON_RECORD_TYPES: set[str] = {"business.person", "pole.person", "core.auditentry"}
+PERSON_RECORD_TYPES: set[str] = {"business.person", "pole.person", "core.auditentry", "online.report"}
 
 
 def _actor_parts(actor: Any) -> tuple[User | None, str, int | None]:
@@ -58,11 +58,12 @@ def _stored_ip(raw: str | None) -> str | None:
 
 def canonical_json(value: Any) -> str:
     """One spelling for the same content: sorted keys, no spaces, UTF-8 kept as is."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return audit_keys.canonical_json(value)
 
 
 def entry_hash(entry: AuditEntry) -> str:
-    """SHA-256 over the entry's content and the previous entry's hash."""
+    """The seal (HMAC-SHA-256 under the entry's key) over the entry's content and the previous
+    entry's hash. Raises audit_keys.UnknownKey when the entry's key is not configured."""
     content = {
         "at": entry.at.isoformat(),
         "operation": entry.operation,
@@ -78,7 +79,7 @@ def entry_hash(entry: AuditEntry) -> str:
         "details": entry.details,
         "previous_hash": entry.previous_hash,
     }
-    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+    return audit_keys.seal(content, key_id=entry.key_id)
 
 
 def record(
@@ -119,6 +120,7 @@ def record(
             request_id=context.request_id,
             ip_address=_stored_ip(context.ip_address),
             details=details or {},
+            key_id=audit_keys.current_key_id(),
             previous_hash=head.last_hash,
         )
         entry.entry_hash = entry_hash(entry)
@@ -169,7 +171,14 @@ def _when(entry: AuditEntry) -> str:
 
 def _link_problem(entry: AuditEntry, previous: AuditEntry | None) -> str:
     """Why ``entry`` does not belong after ``previous`` in the chain ('' when it does)."""
-    if entry_hash(entry) != entry.entry_hash:
+    if entry.key_id == audit_keys.UNKEYED and previous is not None and previous.key_id != audit_keys.UNKEYED:
+        # Entries written before keys exist only at the start: a later one was rewritten without the key.
+        return f"entry {entry.pk} ({_when(entry)}) is not sealed with a key, unlike the entries before it"
+    try:
+        sealed = entry_hash(entry)
+    except audit_keys.UnknownKey as unknown:
+        return f"entry {entry.pk} ({_when(entry)}) is sealed with key {unknown.key_id!r}, which is not configured"
+    if not hmac.compare_digest(sealed, entry.entry_hash):
         return f"entry {entry.pk} ({_when(entry)}) was changed after it was written"
     if previous is None and entry.previous_hash != GENESIS_HASH:
         return f"entry {entry.pk} ({_when(entry)}) is not the first entry written: earlier entries were removed"
@@ -206,9 +215,14 @@ def _entry_outside_chain() -> AuditEntry | None:
 
 
 def verify_chain(*, batch_size: int = 5000, progress: Callable[[int], None] | None = None) -> ChainReport:
-    """Recompute every entry's hash and its link to the entry before it, oldest first, and check
-    that the newest entry is the one the chain head records. Entries written while this runs
-    are left for the next run. ``progress`` is called with the number checked after each batch."""
+    """Recompute every entry's hash and its link to the entry before it, oldest first, check
+    that the newest entry is the one the chain head records, and that every published checkpoint
+    (``audit_checkpoints``) still matches. Entries written while this runs are left for the next
+    run. ``progress`` is called with the number checked after each batch."""
+    try:
+        vouched = {checkpoint.entry_id: checkpoint for checkpoint in audit_checkpoints.published(CHECKPOINT_CHAIN)}
+    except audit_checkpoints.BadCheckpoint as bad:
+        return ChainReport(checked=0, reason=str(bad))
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is None:
         if AuditEntry.objects.exists():
@@ -216,13 +230,13 @@ def verify_chain(*, batch_size: int = 5000, progress: Callable[[int], None] | No
         head = AuditChainHead(last_hash=GENESIS_HASH, last_entry_id=0)
     checked, previous = 0, None
     for entry in in_id_order(AuditEntry.objects.filter(pk__lte=head.last_entry_id), batch_size=batch_size):
-        problem = _link_problem(entry, previous)
+        problem = _link_problem(entry, previous) or _checkpoint_problem(entry, vouched.pop(entry.pk, None))
         if problem:
             return ChainReport(checked=checked, first_broken=entry, reason=problem)
         checked, previous = checked + 1, entry
         if progress is not None and checked % batch_size == 0:
             progress(checked)
-    problem = _head_problem(previous, head)
+    problem = _head_problem(previous, head) or _missing_checkpointed_entry(vouched, head)
     if problem:
         return ChainReport(checked=checked, first_broken=previous, reason=problem)
     stray = _entry_outside_chain()
@@ -230,6 +244,41 @@ def verify_chain(*, batch_size: int = 5000, progress: Callable[[int], None] | No
         reason = f"entry {stray.pk} ({_when(stray)}) is not in the chain: it was written behind the application's back"
         return ChainReport(checked=checked, first_broken=stray, reason=reason)
     return ChainReport(checked=checked, newest_hash=previous.entry_hash if previous else "")
+
+
+# Checkpoints: the head, signed and published outside the database at an interval.
+
+CHECKPOINT_CHAIN = "audit"
+
+
+def _checkpoint_head(now: datetime) -> dict[str, Any] | None:
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is None or head.last_entry_id == 0:
+        return None
+    return {"entry_id": head.last_entry_id, "entry_hash": head.last_hash}
+
+
+audit_checkpoints.register(CHECKPOINT_CHAIN, _checkpoint_head)
+
+
+def _checkpoint_problem(entry: AuditEntry, checkpoint: audit_checkpoints.Checkpoint | None) -> str:
+    """Why ``entry`` is not the entry ``checkpoint`` vouched for ('' when it is, or none did)."""
+    if checkpoint is None or hmac.compare_digest(checkpoint.body.get("entry_hash", ""), entry.entry_hash):
+        return ""
+    return (
+        f"entry {entry.pk} ({_when(entry)}) is not the entry checkpoint {checkpoint.path.name} vouched for: "
+        "the trail up to it was rewritten"
+    )
+
+
+def _missing_checkpointed_entry(unmatched: dict[int, audit_checkpoints.Checkpoint], head: AuditChainHead) -> str:
+    """A checkpoint of an entry that was never reached: it was removed, with the head moved back."""
+    for entry_id, checkpoint in sorted(unmatched.items()):
+        return (
+            f"checkpoint {checkpoint.path.name} vouches for entry {entry_id}, but the chain ends at entry "
+            f"{head.last_entry_id} without it: entries were removed"
+        )
+    return ""
 
 
 # Searching the trail (auditors). Every search is itself a consultation, recorded with the

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.db import DatabaseError
 
+from bluelamp.config import DEV_AUDIT_KEY_ID, DEV_AUDIT_KEYS
+
 # `bluelamp demo` marks its accounts so (their password is printed on screen).
 DEMO_ACCOUNT_LAST_NAME = "(demo)"
 
@@ -59,6 +61,15 @@ def production_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
                 "HTTP requests are not redirected to HTTPS.",
                 hint="Only set BLUELAMP_SSL_REDIRECT=false when a proxy in front already redirects.",
                 id="bluelamp.W005",
+            )
+        )
+    if settings.BLUELAMP_AUDIT_KEYS.get(settings.BLUELAMP_AUDIT_KEY_ID) == DEV_AUDIT_KEYS[DEV_AUDIT_KEY_ID]:
+        problems.append(
+            Error(
+                "The audit trail is keyed with the development key, which everyone knows: anyone with database "
+                "access could rewrite it undetected.",
+                hint="Set BLUELAMP_AUDIT_KEYS=<key-id>:<secret> (keep earlier keys listed to verify old entries).",
+                id="bluelamp.E010",
             )
         )
     problems += _receipts_problems() + _demo_account_problems()

@@ -213,6 +213,9 @@ class AuditEntry(models.Model):
     details = models.JSONField(default=dict, blank=True)
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(
+        max_length=32, blank=True, default="", help_text="The audit key that sealed the hash ('' before keys)."
+    )
 
     objects = AuditEntryQuerySet.as_manager()
 

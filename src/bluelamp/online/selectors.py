@@ -30,14 +30,20 @@ def reports(actor: Actor) -> QuerySet[Report]:
     return scoped(Report.objects.all(), actor, permission=VIEW)
 
 
-def report(actor: Actor, reference: str) -> Report:
-    """One report with the reporter's details; the reading is audited (DPA 2018 s.62)."""
-    found = get_scoped(
+def report_to_act_on(actor: Actor, reference: str) -> Report:
+    """One report, for a service that changes it (which audits what it does); not for showing."""
+    return get_scoped(
         Report.objects.select_related("force").defer("force__boundary"),
         actor,
         permission=VIEW,
         reference=reference.upper(),
     )
+
+
+def report(actor: Actor, reference: str, *, justification: str) -> Report:
+    """One report with the reporter's details; the reading is audited with why (DPA 2018 s.62),
+    and refused without a justification when the reporter is named."""
+    found = report_to_act_on(actor, reference)
     if not found.anonymous and found.personal_data_purged_at is None:
         audit.record(
             operation=audit.Operation.CONSULTATION,
@@ -45,6 +51,7 @@ def report(actor: Actor, reference: str) -> Report:
             record_type="online.report",
             record_ids=[found.pk],
             force=found.force,
+            justification=justification,
         )
     return found
 

@@ -41,6 +41,8 @@ class Command(BaseCommand):
 
 def _where(report: LogReport) -> str:
     entry, incident = report.first_broken, report.incident
+    if entry is None and incident is None:
+        return "against the published checkpoints"
     name = incident.reference if incident is not None else "an incident that no longer exists"
     if entry is None:
         return f"in the log of {name}"
