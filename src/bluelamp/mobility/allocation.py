@@ -158,6 +158,8 @@ def _build(problem: Problem) -> _Model:
         pairs=pairs,
     )
     model.objective[:pool] = [-line.weight for line in lines]  # milp minimises
+    # A pool bigger than the rate asks for is money not spent on units: the least one wins ties.
+    model.objective[pool] = 1e-6 * min((line.weight for line in lines if line.weight > 0), default=1.0)
     by_unit: dict[int, list[int]] = defaultdict(list)
     for index, line in enumerate(lines):
         by_unit[line.unit_id].append(index)

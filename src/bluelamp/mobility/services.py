@@ -7,9 +7,11 @@ the device record, issuing as a collection of the receiver's signature."""
 
 from __future__ import annotations
 
-import hashlib
+import datetime as dt
 import secrets
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -21,10 +23,11 @@ from bluelamp.core.access import Actor, require
 from bluelamp.core.errors import Conflict, InvalidInput, NotFound
 from bluelamp.core.events import emit
 from bluelamp.core.models import Force, User
-from bluelamp.mobility import lifecycle
+from bluelamp.mobility import lifecycle, mdm, selectors
 from bluelamp.mobility.lifecycle import MoveNotAllowed
 from bluelamp.mobility.mdm import LocalMdm, MdmAdapter
 from bluelamp.mobility.models import (
+    Benefit,
     BuildStation,
     BuildStep,
     Custody,
@@ -32,6 +35,9 @@ from bluelamp.mobility.models import (
     DeviceCredential,
     DeviceModel,
     DeviceMove,
+    FundingStream,
+    MdmFinding,
+    Requirement,
     Sim,
     WipeRequest,
 )
@@ -41,6 +47,8 @@ __all__ = ["MoveNotAllowed"]
 DEVICE = "mobility.device"  # the audit trail's record type
 MANAGE = "mobility.manage_devices"
 RUN_FACTORY = "mobility.run_factory"
+PLAN = "mobility.plan_allocation"
+RECONCILE = "mobility.change_mdmfinding"
 
 
 def _user(actor: Actor) -> User | None:
@@ -307,11 +315,6 @@ def confirm_wipe(*, actor: Actor, device: Device) -> Device:
 # The officer app's device credential ---------------------------------------------------------
 
 
-def _hash(secret: str) -> str:
-    # The secret is 32 random bytes: a fast hash is enough (nothing to guess by brute force).
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 @transaction.atomic
 def issue_device_credential(*, actor: Actor, device: Device) -> str:
     """A sign-in credential bound to an issued device, shown once (only its hash is kept):
@@ -321,7 +324,9 @@ def issue_device_credential(*, actor: Actor, device: Device) -> str:
     if device.state != "issued":
         raise MoveNotAllowed("Only an issued device gets an officer-app credential: issue it to its user first.")
     key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
-    DeviceCredential.objects.create(device=device, key_id=key_id, secret_hash=_hash(secret), issued_at=timezone.now())
+    DeviceCredential.objects.create(
+        device=device, key_id=key_id, secret_hash=selectors.credential_hash(secret), issued_at=timezone.now()
+    )
     audit.record(
         operation="alteration",
         actor=actor,
@@ -332,3 +337,207 @@ def issue_device_credential(*, actor: Actor, device: Device) -> str:
     )
     emit("mobility.device.credential_issued", force=device.force, device_id=device.pk, key_id=key_id)
     return f"{key_id}.{secret}"
+
+
+# Factory stations, requirements and funding -----------------------------------------------------
+
+
+@transaction.atomic
+def save_build_station(
+    *, actor: Actor, force: Force, name: str, capacity_per_day: int, active: bool = True
+) -> BuildStation:
+    require(actor, RUN_FACTORY)
+    _own_force(actor, force.pk)
+    if capacity_per_day < 0:
+        raise InvalidInput("A station's capacity is the devices it builds and tests a working day: 0 or more.")
+    station, _ = BuildStation.objects.update_or_create(
+        force=force, name=name.strip(), defaults={"capacity_per_day": capacity_per_day, "active": active}
+    )
+    emit("mobility.build_station.saved", force=force, station_id=station.pk, capacity_per_day=capacity_per_day)
+    return station
+
+
+@dataclass(frozen=True)
+class NewRequirement:
+    unit: Any  # a business Unit, from business.selectors
+    role: str
+    model: DeviceModel
+    quantity: int
+    priority: int
+    benefit_per_device: Decimal
+    business_group: str
+    needed_by: dt.date | None = None
+
+
+@transaction.atomic
+def save_requirement(*, actor: Actor, force: Force, requirement: NewRequirement) -> Requirement:
+    """Set a unit's need for one device model in one role (replacing what was there)."""
+    require(actor, PLAN)
+    _own_force(actor, force.pk)
+    r = requirement
+    if r.unit.force_id != force.pk or r.model.force_id != force.pk:
+        raise InvalidInput("The unit and the device model must both be your force's.")
+    if not 1 <= r.priority <= 5:
+        raise InvalidInput("Priority runs from 1 (most urgent) to 5.")
+    if r.quantity < 0 or r.benefit_per_device < 0:
+        raise InvalidInput("The quantity and the benefit per device cannot be negative.")
+    saved, _ = Requirement.objects.update_or_create(
+        unit=r.unit,
+        role=r.role.strip(),
+        model=r.model,
+        defaults={
+            "force": force,
+            "quantity": r.quantity,
+            "priority": r.priority,
+            "benefit_per_device": r.benefit_per_device,
+            "business_group": r.business_group.strip(),
+            "needed_by": r.needed_by,
+        },
+    )
+    emit("mobility.requirement.saved", force=force, requirement_id=saved.pk, unit_id=r.unit.pk, quantity=r.quantity)
+    return saved
+
+
+@transaction.atomic
+def save_funding_stream(
+    *, actor: Actor, force: Force, name: str, kind: str, amount: Decimal, units: Sequence[Any] = ()
+) -> FundingStream:
+    """A funding stream and the units it may pay for (none: any unit)."""
+    require(actor, PLAN)
+    _own_force(actor, force.pk)
+    if kind not in FundingStream.Kind.values:
+        raise InvalidInput("A funding stream is capital (buying devices) or revenue (running them).")
+    if amount < 0:
+        raise InvalidInput("A funding stream's amount cannot be negative.")
+    if any(unit.force_id != force.pk for unit in units):
+        raise InvalidInput("A stream may only pay for your force's units.")
+    stream, _ = FundingStream.objects.update_or_create(
+        force=force, name=name.strip(), defaults={"kind": kind, "amount": amount}
+    )
+    stream.units.set(units)
+    emit("mobility.funding_stream.saved", force=force, stream_id=stream.pk, amount=str(amount), kind=kind)
+    return stream
+
+
+# MDM reconciliation -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    rows: int
+    unknown: int
+    silent: int
+    custodian: int
+
+
+@transaction.atomic
+def reconcile_mdm_export(
+    *, actor: Actor, force: Force, content: bytes, file_name: str, silent_after_days: int = 14
+) -> Reconciliation:
+    """Compare an MDM export with the register and queue what differs: devices the MDM knows and
+    the register does not, issued devices silent for ``silent_after_days``, and devices whose MDM
+    user is not their custodian. Open findings for the same device and kind are not repeated."""
+    require(actor, RECONCILE)
+    _own_force(actor, force.pk)
+    rows = mdm.read_export(content, file_name=file_name)
+    now = timezone.now()
+    register = {
+        d.serial_number: d
+        for d in Device.objects.filter(force=force, serial_number__in=[r.serial_number for r in rows]).select_related(
+            "custodian__user"
+        )
+    }
+    open_findings = set(MdmFinding.objects.filter(force=force, resolved_at=None).values_list("serial_number", "kind"))
+    found: list[MdmFinding] = []
+
+    def note(kind: str, row: mdm.MdmRow, device: Device | None, detail: str) -> None:
+        if (row.serial_number, kind) not in open_findings:
+            found.append(
+                MdmFinding(
+                    force=force, kind=kind, device=device, serial_number=row.serial_number, detail=detail, found_at=now
+                )
+            )
+
+    for row in rows:
+        device = register.get(row.serial_number)
+        if device is None:
+            note(
+                MdmFinding.Kind.UNKNOWN,
+                row,
+                None,
+                f"The MDM manages it (user {row.user or 'none'}); the register has no such serial number.",
+            )
+            continue
+        if row.last_check_in is not None:
+            device.last_seen_at = row.last_check_in
+            device.save(update_fields=["last_seen_at"])
+        if device.state == "issued":
+            silent_for = (now - row.last_check_in).days if row.last_check_in else None
+            if silent_for is None or silent_for >= silent_after_days:
+                note(
+                    MdmFinding.Kind.SILENT,
+                    row,
+                    device,
+                    f"Issued, but silent for {silent_for if silent_for is not None else 'ever'} days.",
+                )
+            held_by = _sign_in_names(device)
+            if row.user and row.user not in held_by:
+                note(
+                    MdmFinding.Kind.CUSTODIAN,
+                    row,
+                    device,
+                    f"The MDM's user is {row.user}; the register's custodian is {device.custodian}.",
+                )
+    MdmFinding.objects.bulk_create(found)
+    counts = Counter(f.kind for f in found)
+    result = Reconciliation(
+        len(rows), counts[MdmFinding.Kind.UNKNOWN], counts[MdmFinding.Kind.SILENT], counts[MdmFinding.Kind.CUSTODIAN]
+    )
+    audit.record(
+        operation="combination",
+        actor=actor,
+        record_type=DEVICE,
+        record_ids=[d.pk for d in register.values()],
+        force=force,
+        details={"mdm_export": file_name, "rows": len(rows), "findings": len(found)},
+    )
+    emit("mobility.mdm.reconciled", force=force, **asdict(result))
+    return result
+
+
+def _sign_in_names(device: Device) -> set[str]:
+    """The names the custodian signs in with (user name and e-mail address), lower case."""
+    user = device.custodian.user if device.custodian else None
+    return {name.lower() for name in (user.get_username(), user.email) if name} if user else set()
+
+
+@transaction.atomic
+def resolve_finding(*, actor: Actor, finding: MdmFinding, resolution: str) -> MdmFinding:
+    require(actor, RECONCILE)
+    _own_force(actor, finding.force_id)
+    if finding.resolved_at is not None:
+        raise Conflict("This finding is already resolved.")
+    if not resolution.strip():
+        raise InvalidInput("Say how the finding was resolved.")
+    finding.resolved_at, finding.resolved_by, finding.resolution = (
+        timezone.now(),
+        _user(actor),
+        resolution.strip()[:300],
+    )
+    finding.save()
+    emit("mobility.mdm.finding_resolved", force=finding.force, finding_id=finding.pk, kind=finding.kind)
+    return finding
+
+
+# Benefits ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_benefit_measure(*, actor: Actor, benefit: Benefit, actual: Decimal, measured_on: dt.date) -> Benefit:
+    """Record what a benefit measured at ``measured_on``."""
+    require(actor, "mobility.change_benefit")
+    _own_force(actor, benefit.force_id)
+    benefit.actual, benefit.measured_on = actual, measured_on
+    benefit.save()
+    emit("mobility.benefit.measured", force=benefit.force, benefit_id=benefit.pk, actual=str(actual))
+    return benefit
