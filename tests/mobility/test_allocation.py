@@ -16,7 +16,7 @@ from bluelamp.mobility.allocation import CAPITAL, POOL, REVENUE, Line, Problem, 
 
 
 def random_problem(seed: int, *, fairness: float = 0.0) -> Problem:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - test data, not secrets
     lines = tuple(
         Line(
             key=k,

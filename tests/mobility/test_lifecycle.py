@@ -72,7 +72,8 @@ def test_a_move_the_rules_do_not_allow_is_refused_and_changes_nothing(
         attempts[move]()
     assert f"A device that is {lifecycle.name_of(state).lower()} cannot become" in refused.value.message
     assert "it may become:" in refused.value.message
-    assert isinstance(refused.value, Conflict) and refused.value.status == 409
+    assert isinstance(refused.value, Conflict)
+    assert refused.value.status == 409
     device.refresh_from_db()
     assert device.state == state
     assert DeviceMove.objects.count() == before
@@ -94,11 +95,13 @@ def test_issuing_records_the_signature_and_keeps_the_custodian_apart_from_the_pa
     )
     device.refresh_from_db()
     assert (device.state, device.custodian_id, device.cost_unit_id) == ("issued", officer.pk, units["response"].pk)
-    assert custody.signed_name == "Amira Specimen" and custody.checked_in_at is None
+    assert custody.signed_name == "Amira Specimen"
+    assert custody.checked_in_at is None
 
     returned = services.return_device(actor=manager, device=device, condition="Scratched screen")
     device.refresh_from_db()
-    assert device.state == "ready" and device.custodian_id is None
+    assert device.state == "ready"
+    assert device.custodian_id is None
     assert returned.checked_in_at is not None
     assert device.cost_unit_id == units["response"].pk  # returning does not change who pays
 
@@ -108,7 +111,8 @@ def test_issuing_without_a_signature_is_refused(make_device: MakeDevice, manager
     with pytest.raises(InvalidInput, match="must sign"):
         services.issue_device(actor=manager, device=device, person=officer, signed_name="Amira", signature=" ")
     device.refresh_from_db()
-    assert device.state == "ready" and not Custody.objects.exists()
+    assert device.state == "ready"
+    assert not Custody.objects.exists()
 
 
 def test_losing_a_device_asks_the_mdm_to_wipe_it_and_records_the_request(
@@ -127,7 +131,9 @@ def test_losing_a_device_asks_the_mdm_to_wipe_it_and_records_the_request(
     services.confirm_wipe(actor=manager, device=device)
     device.refresh_from_db()
     wipe.refresh_from_db()
-    assert device.state == "wiped" and device.custodian_id is None and wipe.confirmed_at is not None
+    assert device.state == "wiped"
+    assert device.custodian_id is None
+    assert wipe.confirmed_at is not None
     assert Custody.objects.get(device=device).checked_in_at is not None
 
 
