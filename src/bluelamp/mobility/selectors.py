@@ -118,7 +118,7 @@ def device_sign_in(credential: str) -> Device:
 class FactoryBoard:
     stations: list[BuildStation]
     capacity_per_day: int
-    in_production: dict[str, int]  # state -> devices
+    in_production: list[tuple[str, int]]  # (state's name, devices), in lifecycle order
     forecast: list[factory.UnitForecast]
     throughput: factory.Throughput
     recent_steps: list[BuildStep]
@@ -156,21 +156,19 @@ def factory_board(
     return FactoryBoard(
         stations=stations,
         capacity_per_day=capacity,
-        in_production=Counter(
-            dict(
-                mine.filter(state__in=IN_PRODUCTION)
-                .order_by()
-                .values("state")
-                .annotate(n=Count("pk"))
-                .values_list("state", "n")
-            )
-        ),
+        in_production=_in_production(mine),
         forecast=factory.forecast(queue, capacity_per_day=capacity, start=today) if capacity > 0 and queue else [],
         throughput=throughput(actor=actor, since=today - dt.timedelta(days=days), days=days),
         recent_steps=list(
             BuildStep.objects.filter(device__in=mine).select_related("device", "station").order_by("-at")[:20]
         ),
     )
+
+
+def _in_production(mine: QuerySet[Device]) -> list[tuple[str, int]]:
+    waiting = mine.filter(state__in=IN_PRODUCTION).order_by()
+    counted = dict(waiting.values("state").annotate(n=Count("pk")).values_list("state", "n"))
+    return [(lifecycle.name_of(state), counted.get(state, 0)) for state in IN_PRODUCTION]
 
 
 def _needed_by(actor: Actor) -> dict[str | None, dt.date]:
