@@ -5,7 +5,7 @@ date (a site closing)? Plain data in and out; ``selectors.factory_board`` feeds 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from bluelamp.core.errors import InvalidInput
@@ -37,7 +37,7 @@ class UnitForecast:
         return (self.done_on - self.needed_by).days if self.needed_by and self.late else 0
 
 
-def working_days(start: dt.date) -> Iterable[dt.date]:
+def working_days(start: dt.date) -> Iterator[dt.date]:
     """Monday to Friday from ``start`` on (the factory does not work weekends)."""
     day = start
     while True:

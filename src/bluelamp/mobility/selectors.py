@@ -176,7 +176,8 @@ def _needed_by(actor: Actor) -> dict[str | None, dt.date]:
     dates: dict[str | None, dt.date] = {}
     rows = scoped(Requirement.objects.exclude(needed_by=None), actor, permission=VIEW_DEVICE)
     for name, day in rows.values_list("unit__name", "needed_by"):
-        dates[name] = min(day, dates.get(name, day))
+        if day is not None:
+            dates[name] = min(day, dates.get(name, day))
     return dates
 
 
