@@ -153,7 +153,7 @@ def insert_many(db: BaseDatabaseWrapper, model: type[Model], fields: list[str], 
     builds the SQL through the query compiler, which for the demo's 30,000 devices took longer
     than the rest of ``make demo``'s set-up together."""
     table = db.ops.quote_name(model._meta.db_table)
-    columns = {field.name: field.column for field in model._meta.concrete_fields}
+    columns = {field.name: field.column or field.name for field in model._meta.concrete_fields}
     names = ", ".join(db.ops.quote_name(columns[name]) for name in fields)
     marks = ", ".join(["%s"] * len(fields))
     with db.cursor() as cursor:
