@@ -80,12 +80,12 @@ class Figures:
 def measure(seed: int = 27) -> Figures:
     p = problem(seed)
     started = time.perf_counter()
-    best = allocation.solve(p, time_limit=TIME_LIMIT_SECONDS, gap=1e-3)
+    best = allocation.solve(p, time_limit=TIME_LIMIT_SECONDS)
     total = time.perf_counter() - started
     base = allocation.greedy(p)
     prices = allocation.shadow_prices(p)
-    lower = allocation.solve(p.scaled(0.9), time_limit=TIME_LIMIT_SECONDS, gap=1e-3)
-    higher = allocation.solve(p.scaled(1.1), time_limit=TIME_LIMIT_SECONDS, gap=1e-3)
+    lower = allocation.solve(p.scaled(0.9), time_limit=TIME_LIMIT_SECONDS)
+    higher = allocation.solve(p.scaled(1.1), time_limit=TIME_LIMIT_SECONDS)
     return Figures(
         lines=len(p.lines),
         units=len({line.unit_id for line in p.lines}),
@@ -111,6 +111,8 @@ def report(figures: Figures) -> list[str]:
     return [
         "## Smarter Working: allocating devices under the budget (MILP vs greedy)",
         "",
+        f"Goal: proven optimal (or a gap of at most 0.1%) within {TIME_LIMIT_SECONDS:.0f} s; solved to a 0.01% gap.",
+        "",
         f"{f.lines} requirement lines over {f.units} units, 4 funding streams, {f.devices_needed:,} devices needed; "
         f"the money buys about 30,000 with a 5% contingency pool.",
         "",
@@ -120,13 +122,22 @@ def report(figures: Figures) -> list[str]:
         f"| greedy by benefit per pound | {f.greedy_devices:,} | {f.greedy_benefit:,.0f} | {f.greedy_seconds:.2f} |",
         "",
         f"- MILP status: {f.milp_status}; build + solve {f.build_and_solve_seconds:.2f} s"
-        f" (limit {TIME_LIMIT_SECONDS:.0f} s).",
+        f" (limit {TIME_LIMIT_SECONDS:.0f} s). Goal met: {'yes' if meets_goal(f) else 'NO'}.",
         f"- MILP over greedy: {f.milp_benefit / f.greedy_benefit - 1:+.2%} benefit.",
         "- Shadow price of the budget (LP relaxation duals, all streams pro rata):"
         f" {f.shadow_price_per_1000:.2f} weighted benefit per £1,000.",
         f"- Budget -10%: {f.lower_benefit:,.0f}; +10%: {f.higher_benefit:,.0f}.",
         f"- Rules broken by either answer: {'; '.join(f.broken) if f.broken else 'none'}.",
     ]
+
+
+def meets_goal(f: Figures) -> bool:
+    return f.build_and_solve_seconds <= TIME_LIMIT_SECONDS and f.milp_gap <= 1e-3 and not f.broken
+
+
+def section() -> str:
+    """The report's section, for ``benchmarks.run``."""
+    return "\n" + "\n".join(report(measure())) + "\n"
 
 
 if __name__ == "__main__":

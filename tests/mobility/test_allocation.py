@@ -103,6 +103,38 @@ def test_the_milp_finds_the_brute_force_optimum_and_keeps_every_rule(seed: int) 
     assert fundable(problem, tuple(solved.counts[line.key] for line in problem.lines))
 
 
+def shared_problem(seed: int) -> Problem:
+    """Lines that share a unit, costs and group (so one whole-number total per bucket), beside
+    lines of another unit and group."""
+    rng = random.Random(seed)  # noqa: S311 - test data, not secrets
+    lines = tuple(
+        Line(
+            key=k,
+            unit_id=1 if k < 4 else 2,
+            group="A" if k < 4 else "B",
+            quantity=rng.randint(1, 3),
+            weight=float(rng.randint(1, 9)),
+            capital_cost=150.0 if k < 4 else 250.0,
+            running_cost=50.0,
+        )
+        for k in range(6)
+    )
+    streams = (
+        Stream(1, "Capital for unit 2", CAPITAL, float(rng.randint(0, 800)), frozenset({2})),
+        Stream(2, "Capital for anyone", CAPITAL, float(rng.randint(100, 900))),
+        Stream(3, "Revenue", REVENUE, float(rng.randint(100, 500))),
+    )
+    return Problem(lines, streams, contingency_rate=0.1, pool_capital_cost=150, pool_running_cost=50)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_lines_alike_in_every_rule_still_reach_the_brute_force_optimum(seed: int) -> None:
+    problem = shared_problem(seed)
+    solved = allocation.solve(problem, gap=0.0)
+    assert solved.benefit == pytest.approx(brute_force(problem))
+    assert allocation.check_allocation(problem, solved) == []
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_the_greedy_baseline_keeps_every_rule_and_never_beats_the_optimum(seed: int) -> None:
     problem = random_problem(seed)

@@ -36,6 +36,9 @@ POOL = -1  # the contingency pool's unit id in funding answers
 # A stream's total and the budget are met to within this many pounds (the solver works in
 # floating point; a penny's tolerance on millions is below any budget's precision).
 MONEY_TOLERANCE = 0.01
+# The solver works in thousands of pounds: budgets in millions and device costs in hundreds
+# then sit in the range its numerics are made for.
+SCALE = 1000.0
 
 
 @dataclass(frozen=True)
@@ -121,13 +124,16 @@ def check_problem(problem: Problem) -> None:
 
 @dataclass
 class _Model:
-    """The problem as matrices: variables are ``n`` (one per line), ``pool``, then ``y``."""
+    """The problem as matrices: variables are ``n`` (one per line), ``pool``, the buckets'
+    totals, then ``y``."""
 
     objective: np.ndarray
     integrality: np.ndarray
     upper: np.ndarray
+    classes: list[list[int]]  # the units of each funding class (POOL alone in its own)
+    pairs: list[tuple[int, int]]  # y variables: (funding class, stream index)
+    buckets: list[list[int]]  # lines that share every constraint, best weight first
     rows: list[tuple[dict[int, float], float, float]] = field(default_factory=list)  # (coefficients, lo, hi)
-    pairs: list[tuple[int, int]] = field(default_factory=list)  # y variables: (unit id, stream index)
     budget_row: int = -1
     stream_rows: list[int] = field(default_factory=list)
 
@@ -144,47 +150,73 @@ class _Model:
         return a, np.array([lo for _, lo, _ in picked]), np.array([hi for _, _, hi in picked])
 
 
+def funding_classes(problem: Problem) -> list[list[int]]:
+    """Units grouped by the streams that may pay for them. Money can be routed to the units of
+    one class exactly when it can be routed to the class as a whole (every stream that pays one
+    may pay them all), so the model needs one funding variable per class and stream, not per
+    unit and stream: a few dozen instead of thousands."""
+    by_streams: dict[tuple[int, ...], list[int]] = defaultdict(list)
+    for unit in sorted({line.unit_id for line in problem.lines}):
+        payers = tuple(s for s, stream in enumerate(problem.streams) if stream.may_pay_for(unit))
+        by_streams[payers].append(unit)
+    return [*by_streams.values(), [POOL]]
+
+
+def buckets(problem: Problem, classes: list[list[int]]) -> list[list[int]]:
+    """Lines (by index) that appear in every constraint alike: same funding class, costs and
+    business group. Within one, a better weight is always filled first (moving a device to it
+    from a worse one keeps every rule and gains), so only each bucket's total must be a whole
+    number: a few dozen integers instead of one per line, and the same optimum."""
+    class_of = {unit: c for c, units in enumerate(classes) for unit in units}
+    grouped: dict[tuple[int, float, float, str], list[int]] = defaultdict(list)
+    for index, line in enumerate(problem.lines):
+        grouped[(class_of[line.unit_id], line.capital_cost, line.running_cost, line.group)].append(index)
+    return [sorted(members, key=lambda i: -problem.lines[i].weight) for members in grouped.values()]
+
+
 def _build(problem: Problem) -> _Model:
     lines, streams = problem.lines, problem.streams
     pool = len(lines)
-    units = sorted({line.unit_id for line in lines})
-    pairs = [(u, s) for u in [*units, POOL] for s, stream in enumerate(streams) if stream.may_pay_for(u)]
-    first_y = pool + 1
+    classes = funding_classes(problem)
+    pairs = [
+        (c, s) for c, units in enumerate(classes) for s, stream in enumerate(streams) if stream.may_pay_for(units[0])
+    ]
+    same = buckets(problem, classes)
+    first_bucket = pool + 1
+    first_y = first_bucket + len(same)
     size = first_y + len(pairs)
     model = _Model(
         objective=np.zeros(size),
-        integrality=np.concatenate([np.ones(pool + 1), np.zeros(len(pairs))]),
-        upper=np.concatenate([[line.quantity for line in lines], [np.inf], np.full(len(pairs), np.inf)]),
+        integrality=np.concatenate([np.zeros(pool), np.ones(1 + len(same)), np.zeros(len(pairs))]),
+        upper=np.concatenate([[line.quantity for line in lines], np.full(1 + len(same) + len(pairs), np.inf)]),
+        classes=classes,
         pairs=pairs,
+        buckets=same,
     )
+    for b, members in enumerate(same):
+        model.rows.append(({first_bucket + b: 1.0, **dict.fromkeys(members, -1.0)}, 0.0, 0.0))
     model.objective[:pool] = [-line.weight for line in lines]  # milp minimises
     # A pool bigger than the rate asks for is money not spent on units: the least one wins ties.
-    model.objective[pool] = 1e-6 * min((line.weight for line in lines if line.weight > 0), default=1.0)
-    by_unit: dict[int, list[int]] = defaultdict(list)
-    for index, line in enumerate(lines):
-        by_unit[line.unit_id].append(index)
-    columns_of: dict[int, list[int]] = defaultdict(list)
-    for column, (unit, _) in enumerate(pairs, start=first_y):
-        columns_of[unit].append(column)
-    # Each unit's capital and running costs are paid, to the penny, by streams of that kind.
+    model.objective[pool] = 1e-4 * min((line.weight for line in lines if line.weight > 0), default=1.0)
+    class_of = {unit: c for c, units in enumerate(classes) for unit in units}
+    # Each class's capital and running costs are paid, to the penny, by streams of that kind.
     for kind in (CAPITAL, REVENUE):
-        for u in [*units, POOL]:
+        for c in range(len(classes)):
             row: dict[int, float] = {}
-            if u == POOL:
-                row[pool] = -(problem.pool_capital_cost if kind == CAPITAL else problem.pool_running_cost)
-            else:
-                for i in by_unit[u]:
-                    row[i] = -(lines[i].capital_cost if kind == CAPITAL else lines[i].running_cost)
-            for column in columns_of[u]:
-                if streams[pairs[column - first_y][1]].kind == kind:
+            for column, (pair_class, s) in enumerate(pairs, start=first_y):
+                if pair_class == c and streams[s].kind == kind:
                     row[column] = 1.0
             model.rows.append((row, 0.0, 0.0))
+        for index, line in enumerate(lines):
+            model.rows[-len(classes) + class_of[line.unit_id]][0][index] = -_cost(line, kind) / SCALE
+        pool_cost = problem.pool_capital_cost if kind == CAPITAL else problem.pool_running_cost
+        model.rows[-1][0][pool] = -pool_cost / SCALE
     for s, stream in enumerate(streams):
         model.stream_rows.append(len(model.rows))
         row = {column: 1.0 for column, (_, k) in enumerate(pairs, start=first_y) if k == s}
-        model.rows.append((row, -np.inf, stream.amount))
+        model.rows.append((row, -np.inf, stream.amount / SCALE))
     model.budget_row = len(model.rows)
-    model.rows.append((dict.fromkeys(range(first_y, size), 1.0), -np.inf, problem.total_budget))
+    model.rows.append((dict.fromkeys(range(first_y, size), 1.0), -np.inf, problem.total_budget / SCALE))
     if problem.contingency_rate > 0:
         model.rows.append(({pool: 1.0, **dict.fromkeys(range(pool), -problem.contingency_rate)}, 0.0, np.inf))
     if problem.min_group_share > 0:
@@ -195,6 +227,10 @@ def _build(problem: Problem) -> _Model:
             need = problem.min_group_share * sum(lines[i].quantity for i in members)
             model.rows.append((dict.fromkeys(members, 1.0), math.ceil(need - 1e-9), np.inf))
     return model
+
+
+def _cost(line: Line, kind: str) -> float:
+    return line.capital_cost if kind == CAPITAL else line.running_cost
 
 
 def solve(problem: Problem, *, time_limit: float = 60.0, gap: float = 1e-4) -> Allocation:
@@ -224,14 +260,35 @@ def solve(problem: Problem, *, time_limit: float = 60.0, gap: float = 1e-4) -> A
 
 
 def _answer(problem: Problem, model: _Model, x: np.ndarray, *, status: str, gap: float, seconds: float) -> Allocation:
-    pool = len(problem.lines)
-    counts = {line.key: round(x[i]) for i, line in enumerate(problem.lines)}
-    funding = {}
-    for column, (unit, s) in enumerate(model.pairs, start=pool + 1):
-        if x[column] > MONEY_TOLERANCE:
-            funding[(unit, problem.streams[s].key)] = float(x[column])
+    pool_index = len(problem.lines)
+    counts = {}
+    for b, members in enumerate(model.buckets):
+        left = round(x[pool_index + 1 + b])  # each bucket's whole total, filled best weight first
+        for i in members:
+            counts[problem.lines[i].key] = given = min(left, problem.lines[i].quantity)
+            left -= given
+    pool = round(x[pool_index])
+    # What each unit owes of each kind; a class's money is shared among its units in proportion.
+    owed: dict[tuple[int, str], float] = defaultdict(float)
+    for line in problem.lines:
+        for kind in (CAPITAL, REVENUE):
+            owed[(line.unit_id, kind)] += counts[line.key] * _cost(line, kind)
+    owed[(POOL, CAPITAL)] = pool * problem.pool_capital_cost
+    owed[(POOL, REVENUE)] = pool * problem.pool_running_cost
+    funding: dict[tuple[int, int], float] = defaultdict(float)
+    for column, (c, s) in enumerate(model.pairs, start=pool_index + 1 + len(model.buckets)):
+        stream = problem.streams[s]
+        units = model.classes[c]
+        class_owes = sum(owed[(unit, stream.kind)] for unit in units)
+        paid = float(x[column]) * SCALE
+        if paid <= MONEY_TOLERANCE or class_owes <= 0:
+            continue
+        for unit in units:
+            share = paid * owed[(unit, stream.kind)] / class_owes
+            if share > MONEY_TOLERANCE:
+                funding[(unit, stream.key)] += share
     benefit = sum(line.weight * counts[line.key] for line in problem.lines)
-    return Allocation(counts, round(x[pool]), funding, benefit, sum(funding.values()), str(status), gap, seconds)
+    return Allocation(counts, pool, dict(funding), benefit, sum(funding.values()), str(status), gap, seconds)
 
 
 # Shadow prices (from the LP relaxation) ---------------------------------------------------------
@@ -269,7 +326,8 @@ def shadow_prices(problem: Problem) -> ShadowPrices:
     if result.status != 0:
         raise InvalidInput(f"The relaxed allocation could not be solved: {result.message}")
     # Marginals are d(objective)/d(b); the objective is minus the benefit.
-    marginal = {row: -float(result.ineqlin.marginals[position]) for position, row in enumerate(ub)}
+    # Per thousand pounds as solved; per pound as answered.
+    marginal = {row: -float(result.ineqlin.marginals[position]) / SCALE for position, row in enumerate(ub)}
     per_stream = {stream.key: marginal[row] for stream, row in zip(problem.streams, model.stream_rows, strict=True)}
     total = problem.total_budget
     pro_rata = sum(per_stream[s.key] * s.amount for s in problem.streams) + marginal[model.budget_row] * total
