@@ -100,3 +100,28 @@ def test_the_board_forecasts_the_register_and_answers_what_if(
     what_if = selectors.factory_board(actor=manager, start=MONDAY, capacity_per_day=3)
     assert what_if.forecast[0].done_on == MONDAY
     assert what_if.late == []
+
+
+@pytest.mark.django_db
+def test_requirements_come_from_the_people_of_each_unit(
+    manager: User, met: Force, units: dict[str, Any], phone: Any, officer: Any, hr: User
+) -> None:
+    from bluelamp.business import services as workforce
+
+    for number, rank in (("100002", "Police Constable"), ("100003", "Sergeant"), ("100004", "Police Staff")):
+        workforce.add_person(
+            actor=hr,
+            force=met,
+            staff_number=number,
+            first_name="A",
+            last_name=number,
+            rank_or_grade=rank,
+            unit=units["response"],
+        )
+    kit = {
+        "Police Constable": services.RoleKit(phone, Decimal("80"), 1, "Frontline Policing"),
+        "Sergeant": services.RoleKit(phone, Decimal("60"), 2, "Frontline Policing"),
+    }
+    saved = services.plan_requirements_from_workforce(actor=manager, force=met, kit=kit, needed_by=MONDAY)
+    # Two constables (the officer and 100002) and one sergeant; staff are not in the kit.
+    assert sorted((r.role, r.quantity, r.priority) for r in saved) == [("Police Constable", 2, 1), ("Sergeant", 1, 2)]

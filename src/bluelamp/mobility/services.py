@@ -18,6 +18,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from bluelamp.business import selectors as workforce
 from bluelamp.core import audit
 from bluelamp.core.access import Actor, require
 from bluelamp.core.errors import Conflict, InvalidInput, NotFound
@@ -395,6 +396,44 @@ def save_requirement(*, actor: Actor, force: Force, requirement: NewRequirement)
         },
     )
     emit("mobility.requirement.saved", force=force, requirement_id=saved.pk, unit_id=r.unit.pk, quantity=r.quantity)
+    return saved
+
+
+@dataclass(frozen=True)
+class RoleKit:
+    """The device a rank or grade gets, what one is worth to it, its priority and its group."""
+
+    model: DeviceModel
+    benefit_per_device: Decimal
+    priority: int
+    business_group: str
+
+
+@transaction.atomic
+def plan_requirements_from_workforce(
+    *, actor: Actor, force: Force, kit: dict[str, RoleKit], needed_by: dt.date | None = None
+) -> list[Requirement]:
+    """Each unit's requirement from its people in the workforce record: so many devices of the
+    kit's model for each rank or grade the kit names (the others need none)."""
+    require(actor, PLAN)
+    _own_force(actor, force.pk)
+    units = {unit.pk: unit for unit in workforce.units(actor=actor, permission=PLAN)}
+    saved = []
+    for unit_id, ranks in selectors.requirement_by_role(actor=actor).items():
+        for rank, people in sorted(ranks.items()):
+            if rank in kit and unit_id in units:
+                role = kit[rank]
+                need = NewRequirement(
+                    units[unit_id],
+                    rank,
+                    role.model,
+                    people,
+                    role.priority,
+                    role.benefit_per_device,
+                    role.business_group,
+                    needed_by,
+                )
+                saved.append(save_requirement(actor=actor, force=force, requirement=need))
     return saved
 
 
