@@ -171,3 +171,13 @@ def test_without_the_role_or_in_another_force_a_move_is_refused(
         services.receive_device(actor=make_user("city.devices", city, "device_manager"), device=device)
     device.refresh_from_db()
     assert device.state == "ordered"
+
+
+def test_a_repaired_device_can_be_issued_again(make_device: MakeDevice, manager: User, officer: Any) -> None:
+    device = make_device("ready")
+    services.issue_device(actor=manager, device=device, person=officer, signed_name="A Specimen", signature="A.S.")
+    services.send_to_repair(actor=manager, device=device, fault="Cracked screen")
+    services.mark_ready(actor=manager, device=device)
+    services.issue_device(actor=manager, device=device, person=officer, signed_name="A Specimen", signature="A.S.")
+    assert list(Custody.objects.filter(device=device).values_list("checked_in_at", flat=True).order_by("pk"))[1] is None
+    assert Custody.objects.filter(device=device, checked_in_at__isnull=True).count() == 1

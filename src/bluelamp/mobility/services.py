@@ -50,6 +50,8 @@ MANAGE = "mobility.manage_devices"
 RUN_FACTORY = "mobility.run_factory"
 PLAN = "mobility.plan_allocation"
 RECONCILE = "mobility.change_mdmfinding"
+# States in which a device may still be with its custodian (the register's check constraint).
+OUT_WITH_SOMEONE = frozenset({"issued", "in_repair", "lost", "stolen"})
 
 
 def _user(actor: Actor) -> User | None:
@@ -68,8 +70,10 @@ def _move(actor: Actor, device: Device, to_state: str, *, note: str = "", **payl
     _own_force(actor, device.force_id)
     lifecycle.check_move(device.state, to_state)
     from_state, device.state = device.state, to_state
-    if to_state not in {"issued", "in_repair", "lost", "stolen"}:
+    if to_state not in OUT_WITH_SOMEONE:
+        # Back on a shelf (or gone): nobody holds it, and the check-out is over.
         device.custodian = None
+        _close_custody(device)
     device.save()
     DeviceMove.objects.create(
         device=device, from_state=from_state, to_state=to_state, at=timezone.now(), by=_user(actor), note=note
