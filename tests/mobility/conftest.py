@@ -12,7 +12,7 @@ import pytest
 from bluelamp.business import services as workforce
 from bluelamp.core.models import Force, Role, User
 from bluelamp.core.services import seed_roles
-from bluelamp.mobility import services
+from bluelamp.mobility import planning, services
 from bluelamp.mobility.models import Device, DeviceModel
 
 MakeUser = Callable[..., User]
@@ -112,7 +112,7 @@ ROUTE = ["ordered", "received", "in_factory", "built", "tested", "ready"]
 
 def walk_to(device: Device, state: str, manager: User) -> Device:
     """Take a new device through the factory, by the services, up to ``state`` (at most ready)."""
-    station = services.save_build_station(actor=manager, force=device.force, name="Bench 1", capacity_per_day=40)
+    station = planning.save_build_station(actor=manager, force=device.force, name="Bench 1", capacity_per_day=40)
     steps = {
         "received": lambda: services.receive_device(actor=manager, device=device),
         "in_factory": lambda: services.send_to_factory(actor=manager, device=device),

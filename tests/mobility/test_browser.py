@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from bluelamp.core.models import Force, User
-from bluelamp.mobility import services
+from bluelamp.mobility import planning
 from bluelamp.mobility.models import Benefit, Device
 from tests.browser.support import axe_violations, describe
 
@@ -29,10 +29,10 @@ def assert_accessible(page: Page) -> None:
 def register(
     met: Force, manager: User, units: dict[str, Any], phone: Any, make_device: Callable[..., Device]
 ) -> Device:
-    services.save_requirement(
+    planning.save_requirement(
         actor=manager,
         force=met,
-        requirement=services.NewRequirement(
+        requirement=planning.NewRequirement(
             unit=units["response"],
             role="Police Constable",
             model=phone,
@@ -42,8 +42,8 @@ def register(
             business_group="Frontline Policing",
         ),
     )
-    services.save_funding_stream(actor=manager, force=met, name="Capital", kind="capital", amount=Decimal("8400"))
-    services.save_funding_stream(actor=manager, force=met, name="Revenue", kind="revenue", amount=Decimal("20000"))
+    planning.save_funding_stream(actor=manager, force=met, name="Capital", kind="capital", amount=Decimal("8400"))
+    planning.save_funding_stream(actor=manager, force=met, name="Revenue", kind="revenue", amount=Decimal("20000"))
     Benefit.objects.create(
         force=met,
         name="An hour a shift less at the station",

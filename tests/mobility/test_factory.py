@@ -12,7 +12,7 @@ import pytest
 
 from bluelamp.core.errors import InvalidInput
 from bluelamp.core.models import Force, User
-from bluelamp.mobility import factory, selectors, services
+from bluelamp.mobility import factory, planning, selectors, services
 from bluelamp.mobility.factory import QueuedWork
 from bluelamp.mobility.lifecycle import MoveNotAllowed
 from bluelamp.mobility.models import BuildStep, Device
@@ -59,7 +59,7 @@ def test_build_and_test_steps_are_recorded_and_a_failed_test_sends_the_device_ba
     make_device: Callable[..., Device], manager: User, met: Force
 ) -> None:
     device = make_device("in_factory")
-    station = services.save_build_station(actor=manager, force=met, name="Bench 1", capacity_per_day=40)
+    station = planning.save_build_station(actor=manager, force=met, name="Bench 1", capacity_per_day=40)
     services.record_build_step(actor=manager, device=device, station=station, kind="build", passed=True)
     services.record_build_step(
         actor=manager, device=device, station=station, kind="test", passed=False, notes="No GPS fix"
@@ -76,10 +76,10 @@ def test_build_and_test_steps_are_recorded_and_a_failed_test_sends_the_device_ba
 def test_the_board_forecasts_the_register_and_answers_what_if(
     make_device: Callable[..., Device], manager: User, met: Force, units: dict[str, Any], phone: Any
 ) -> None:
-    services.save_requirement(
+    planning.save_requirement(
         actor=manager,
         force=met,
-        requirement=services.NewRequirement(
+        requirement=planning.NewRequirement(
             unit=units["response"],
             role="Police Constable",
             model=phone,
@@ -92,7 +92,7 @@ def test_the_board_forecasts_the_register_and_answers_what_if(
     )
     for _ in range(3):
         make_device("received")
-    services.save_build_station(actor=manager, force=met, name="Bench 1", capacity_per_day=1)
+    planning.save_build_station(actor=manager, force=met, name="Bench 1", capacity_per_day=1)
     board = selectors.factory_board(actor=manager, start=MONDAY)
     assert board.capacity_per_day == 1
     (unit,) = board.forecast
@@ -119,9 +119,9 @@ def test_requirements_come_from_the_people_of_each_unit(
             unit=units["response"],
         )
     kit = {
-        "Police Constable": services.RoleKit(phone, Decimal("80"), 1, "Frontline Policing"),
-        "Sergeant": services.RoleKit(phone, Decimal("60"), 2, "Frontline Policing"),
+        "Police Constable": planning.RoleKit(phone, Decimal("80"), 1, "Frontline Policing"),
+        "Sergeant": planning.RoleKit(phone, Decimal("60"), 2, "Frontline Policing"),
     }
-    saved = services.plan_requirements_from_workforce(actor=manager, force=met, kit=kit, needed_by=MONDAY)
+    saved = planning.plan_requirements_from_workforce(actor=manager, force=met, kit=kit, needed_by=MONDAY)
     # Two constables (the officer and 100002) and one sergeant; staff are not in the kit.
     assert sorted((r.role, r.quantity, r.priority) for r in saved) == [("Police Constable", 2, 1), ("Sergeant", 1, 2)]

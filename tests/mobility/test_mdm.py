@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from bluelamp.core.errors import InvalidInput
 from bluelamp.core.models import Force, User
-from bluelamp.mobility import mdm, selectors, services
+from bluelamp.mobility import mdm, reconciliation, selectors, services
 from bluelamp.mobility.models import Device, MdmFinding
 
 pytestmark = pytest.mark.django_db
@@ -47,18 +47,18 @@ def test_each_kind_of_difference_is_queued_once(issued: Device, manager: User, m
         (issued.serial_number, issued.imei, "someone.else@met.example", iso(30)),
         ("UNKNOWN1", "", "ghost@met.example", iso(1)),
     )
-    result = services.reconcile_mdm_export(actor=manager, force=met, content=export, file_name="devices.csv")
+    result = reconciliation.reconcile_mdm_export(actor=manager, force=met, content=export, file_name="devices.csv")
     assert (result.rows, result.unknown, result.silent, result.custodian) == (2, 1, 1, 1)
     kinds = sorted(selectors.mdm_queue(actor=manager).values_list("kind", "serial_number"))
     assert kinds == [("custodian", issued.serial_number), ("silent", issued.serial_number), ("unknown", "UNKNOWN1")]
     # The same export again adds nothing while the findings are open.
-    again = services.reconcile_mdm_export(actor=manager, force=met, content=export, file_name="devices.csv")
+    again = reconciliation.reconcile_mdm_export(actor=manager, force=met, content=export, file_name="devices.csv")
     assert (again.unknown, again.silent, again.custodian) == (0, 0, 0)
 
 
 def test_a_device_seen_lately_by_its_custodian_is_in_order(issued: Device, manager: User, met: Force) -> None:
     export = intune_csv((issued.serial_number, issued.imei, "amira.specimen@met.example", iso(2)))
-    result = services.reconcile_mdm_export(actor=manager, force=met, content=export, file_name="devices.csv")
+    result = reconciliation.reconcile_mdm_export(actor=manager, force=met, content=export, file_name="devices.csv")
     assert (result.unknown, result.silent, result.custodian) == (0, 0, 0)
     issued.refresh_from_db()
     assert issued.last_seen_at is not None
@@ -73,15 +73,15 @@ def test_graph_json_is_read_like_the_csv(issued: Device, manager: User, met: For
             ]
         }
     ).encode()
-    result = services.reconcile_mdm_export(actor=manager, force=met, content=export, file_name="graph.json")
+    result = reconciliation.reconcile_mdm_export(actor=manager, force=met, content=export, file_name="graph.json")
     assert (result.rows, result.custodian, result.silent) == (1, 1, 0)
 
 
 def test_a_finding_is_resolved_with_what_was_done(issued: Device, manager: User, met: Force) -> None:
     export = intune_csv(("UNKNOWN1", "", "", iso(1)))
-    services.reconcile_mdm_export(actor=manager, force=met, content=export, file_name="devices.csv")
+    reconciliation.reconcile_mdm_export(actor=manager, force=met, content=export, file_name="devices.csv")
     finding = MdmFinding.objects.get()
-    services.resolve_finding(actor=manager, finding=finding, resolution="A trial device: retired in Intune")
+    reconciliation.resolve_finding(actor=manager, finding=finding, resolution="A trial device: retired in Intune")
     assert list(selectors.mdm_queue(actor=manager)) == []
 
 

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from bluelamp.core.models import Force, User
-from bluelamp.mobility import services
+from bluelamp.mobility import planning, services
 from bluelamp.mobility.models import Benefit, Device
 
 pytestmark = pytest.mark.django_db
@@ -22,10 +22,10 @@ PAGES = ["/devices/", "/devices/factory/", "/devices/allocation/", "/devices/mdm
 @pytest.fixture
 def planned(met: Force, manager: User, units: dict[str, Any], phone: Any) -> None:
     for unit, quantity, priority in ((units["response"], 40, 1), (units["arv"], 20, 2)):
-        services.save_requirement(
+        planning.save_requirement(
             actor=manager,
             force=met,
-            requirement=services.NewRequirement(
+            requirement=planning.NewRequirement(
                 unit=unit,
                 role="Police Constable",
                 model=phone,
@@ -35,8 +35,8 @@ def planned(met: Force, manager: User, units: dict[str, Any], phone: Any) -> Non
                 business_group="Frontline Policing",
             ),
         )
-    services.save_funding_stream(actor=manager, force=met, name="Capital", kind="capital", amount=Decimal("12600"))
-    services.save_funding_stream(actor=manager, force=met, name="Revenue", kind="revenue", amount=Decimal("50000"))
+    planning.save_funding_stream(actor=manager, force=met, name="Capital", kind="capital", amount=Decimal("12600"))
+    planning.save_funding_stream(actor=manager, force=met, name="Revenue", kind="revenue", amount=Decimal("50000"))
     Benefit.objects.create(
         force=met,
         name="Time away from the station",

@@ -19,7 +19,7 @@ from bluelamp.core.access import require
 from bluelamp.core.errors import DomainError, PermissionDenied
 from bluelamp.core.models import Force, User
 from bluelamp.core.pagination import page_links
-from bluelamp.mobility import allocation, charts, lifecycle, selectors, services
+from bluelamp.mobility import allocation, charts, lifecycle, reconciliation, selectors, services
 
 PAGE_SIZE = 50
 
@@ -167,7 +167,7 @@ def mdm_queue(request: HttpRequest) -> HttpResponse:
         form = ExportForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["export"]
-            result = services.reconcile_mdm_export(
+            result = reconciliation.reconcile_mdm_export(
                 actor=actor,
                 force=_own_force(actor),
                 content=upload.read(),
