@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 
@@ -36,3 +37,11 @@ def test_the_demo_register_fills_every_screen_once() -> None:
     started = time.perf_counter()
     assert seed_demo_register(actor=manager) == 0  # a second run leaves the register alone
     assert time.perf_counter() - started < 5
+
+
+def test_a_device_manager_role_without_the_registers_permissions_gets_no_demo_register(
+    met: object, make_user: Callable[..., User]
+) -> None:
+    older = make_user("met-device-manager-before", met)  # a role seeded before the register existed
+    assert seed_demo_register(actor=older, devices=10) == 0
+    assert not Device.objects.exists()
