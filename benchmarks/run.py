@@ -286,7 +286,7 @@ def sse_section() -> str:
 
 
 def main() -> int:
-    from benchmarks import dispatch, online_journeys
+    from benchmarks import dispatch, mobility_allocation, online_journeys
 
     setup_django()
     points = crime_points(40_000)
@@ -297,6 +297,7 @@ def main() -> int:
         dispatch.http_section(),
         sse_section(),
         online_journeys.section(),
+        mobility_allocation.section(),
     ]
     text = "".join(sections)
     REPORTS.mkdir(parents=True, exist_ok=True)

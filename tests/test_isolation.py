@@ -20,6 +20,7 @@ from bluelamp.control.resources import load_unit_types
 from bluelamp.core import audit, tokens
 from bluelamp.core.models import ApiToken, Force, Role, User
 from bluelamp.core.services import seed_roles
+from bluelamp.mobility.models import Device, DeviceModel
 from bluelamp.pole.models import Object as PoleObject
 from bluelamp.pole.models import Person as PolePerson
 from tests.control.conftest import new_incident, take_call
@@ -36,6 +37,7 @@ EVERY_STAFF_ROLE = (
     "control_supervisor",
     "analyst",
     "data_protection_officer",
+    "device_manager",
 )
 
 
@@ -79,6 +81,8 @@ def world() -> dict[str, object]:
     met_supervisor = User.objects.get(pk=met_supervisor.pk)
     met_unit = resources.create_unit(actor=met_supervisor, call_sign="MD99", unit_type="FOOT")
     met_alert = resources.raise_urgent_assistance(actor=met_supervisor, unit=met_unit).alert
+    phone = DeviceModel.objects.create(force=met, name="Phone", capital_cost=420, running_cost=360)
+    met_device = Device.objects.create(force=met, model=phone, serial_number="METSN1")
     intruder = User.objects.create_user(username="city-everything", force=city)
     for code in EVERY_STAFF_ROLE:
         Role.objects.get(force=city, code=code).members.add(intruder)
@@ -92,6 +96,7 @@ def world() -> dict[str, object]:
         "intruder": User.objects.get(pk=intruder.pk),
         "unit": met_unit,
         "alert": met_alert,
+        "device": met_device,
     }
 
 
@@ -124,6 +129,7 @@ RECORD_URLS: dict[str, tuple[str, Callable[[dict[str, object]], str]]] = {
         "post",
         lambda w: f"/control/map/incidents/{w['incident'].pk}/assign",  # type: ignore[attr-defined]
     ),
+    "devices/<int:device_id>/": ("get", lambda w: f"/devices/{w['device'].pk}/"),  # type: ignore[attr-defined]
     "access/tokens/<int:token_id>/revoke": (
         "post",
         lambda w: f"/access/tokens/{w['token'].pk}/revoke",  # type: ignore[attr-defined]

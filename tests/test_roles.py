@@ -22,6 +22,7 @@ PAGES = {
     "API tokens": "/access/tokens/",
     "command view": "/control/command/",
     "platform charges": "/finance/charging/",
+    "device register": "/devices/",
 }
 # Which pages each role may open; every other page must answer 403.
 ALLOWED = {
@@ -39,7 +40,8 @@ ALLOWED = {
     "hr": {"workforce", "expiring authorisations", "workforce import"},
     "finance": set(),
     "commercial": set(),
-    "device_manager": set(),
+    # Issues devices to people, so finds them in the workforce record.
+    "device_manager": {"workforce", "device register"},
     "force_admin": {"roles", "API tokens"},
     "national_admin": {"audit search", "roles", "API tokens", "platform charges"},
 }

@@ -24,6 +24,7 @@ ALLOWED_HOSTS = CONFIG.allowed_hosts
 INSTALLED_APPS = [
     "bluelamp.core",
     "bluelamp.business",
+    "bluelamp.mobility",
     "bluelamp.control",
     "bluelamp.dispatch",
     "bluelamp.pole",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("account/", access_views.account, name="account"),
     path("access/", include("bluelamp.core.access_urls")),
     path("hr/", include("bluelamp.business.urls")),
+    path("devices/", include("bluelamp.mobility.urls")),
     path("control/", include("bluelamp.control.urls")),
     path("pole/", include("bluelamp.pole.urls")),
     path("audit/", include("bluelamp.core.audit_urls")),

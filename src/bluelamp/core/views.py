@@ -27,7 +27,7 @@ SYSTEMS = [
     ("Command and Control", "Contact, grading, the incident log and deploying resources.", None),
     ("POLE and golden nominal", "People, objects, locations and events linked across every record.", None),
     ("Enterprise Data Platform", "Governed access to the force's data: catalogue, DPIA, retention.", None),
-    ("Smarter Working", "Officers' mobile devices: register, build, allocation and benefits.", None),
+    ("Smarter Working", "Officers' mobile devices: register, build, allocation and benefits.", "mobility:register"),
     ("Met Business Services", "HR, finance and commercial: the workforce record and skills so far.", "business:people"),
 ]
 

@@ -15,6 +15,7 @@ from bluelamp.control.resources import load_unit_types
 from bluelamp.core import services
 from bluelamp.core.models import Force, Role, User
 from bluelamp.demo import places
+from bluelamp.mobility.demo import seed_demo_register
 from bluelamp.online.cms.demo import seed_demo_sites
 from bluelamp.online.demo import seed_demo as seed_report_destinations
 
@@ -56,6 +57,7 @@ def create_sign_ins() -> list[tuple[str, str]]:
         _demo_account(username, force, role_code, description)
     load_example_workforce(actor=User.objects.get(username="met-hr"))
     load_example_charging(actor=User.objects.get(username="met-national-admin"))
+    seed_demo_register(actor=User.objects.get(username="met-device-manager"))
     return [(username, description) for username, _, _, description in wanted]
 
 
