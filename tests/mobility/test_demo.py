@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
-from bluelamp.core import demo_setup
 from bluelamp.core.models import User
+from bluelamp.demo import setup as demo_setup
 from bluelamp.mobility import selectors
 from bluelamp.mobility.demo import seed_demo_register
 from bluelamp.mobility.models import BuildStep, Device, Requirement
