@@ -81,7 +81,6 @@ def _move(actor: Actor, device: Device, to_state: str, *, note: str = "", **payl
     emit(
         f"mobility.device.{to_state}",
         force=device.force,
-        about=device,
         device_id=device.pk,
         serial_number=device.serial_number,
         from_state=from_state,
@@ -154,7 +153,7 @@ def order_device(*, actor: Actor, force: Force, new: NewDevice) -> Device:
     except IntegrityError:
         raise Conflict(f"A device with serial number {serial} or IMEI {new.imei} is already registered.") from None
     audit.record(operation="collection", actor=actor, record_type=DEVICE, record_ids=[device.pk], force=force)
-    emit("mobility.device.ordered", force=force, about=device, device_id=device.pk, serial_number=serial)
+    emit("mobility.device.ordered", force=force, device_id=device.pk, serial_number=serial)
     return device
 
 
