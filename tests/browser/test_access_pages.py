@@ -52,7 +52,15 @@ def test_account_roles_and_tokens_pages_are_accessible(page: Page, live_server: 
     page.get_by_role("link", name="Dispatcher").click()
     page.get_by_label("Give this role to (user name)").fill("fa1")
     page.get_by_role("button", name="Add person").click()
-    expect(page.locator(".govuk-notification-banner")).to_contain_text("fa1 now has the role Dispatcher")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("You cannot change your own roles")
+    assert_accessible(page)
+
+    User.objects.create_user(username="fin1", password=PASSWORD, force=force_admin.force)
+    page.goto(live_server.url + "/access/roles/")
+    page.get_by_role("link", name="Finance", exact=True).click()
+    page.get_by_label("Give this role to (user name)").fill("fin1")
+    page.get_by_role("button", name="Add person").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("fin1 now has the role Finance")
     assert_accessible(page)
 
     page.goto(live_server.url + "/access/tokens/")
