@@ -25,7 +25,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from bluelamp.control import dispatch_link, resource_selectors, resources, rules, screens, selectors, services
+from bluelamp.control import dispatch_link, rules, screens
+from bluelamp.control.contacts import selectors as contact_selectors
+from bluelamp.control.contacts import services as contact_services
 from bluelamp.control.forms import (
     AssignForm,
     BoardFilterForm,
@@ -40,7 +42,14 @@ from bluelamp.control.forms import (
     TransitionForm,
     UnitStatusForm,
 )
+from bluelamp.control.incidents import grading
+from bluelamp.control.incidents import log as incident_log
+from bluelamp.control.incidents import selectors as incident_selectors
+from bluelamp.control.incidents import services as incident_services
 from bluelamp.control.models import Contact, Incident, UnitStatus, UrgentAssistance
+from bluelamp.control.units import selectors as unit_selectors
+from bluelamp.control.units import services as unit_services
+from bluelamp.control.units import urgent as urgent_services
 from bluelamp.core import live
 from bluelamp.core import selectors as core_selectors
 from bluelamp.core.access import require
@@ -110,7 +119,7 @@ def take_call(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         _position(request, data["position"])
         try:
-            received = services.receive_contact(
+            received = contact_services.receive_contact(
                 actor=actor,
                 channel=data["channel"],
                 caller_name=data["caller_name"],
@@ -181,12 +190,14 @@ def _find_place(request: HttpRequest, actor: User, action: str) -> HttpResponse:
 def contact(request: HttpRequest, contact_id: int) -> HttpResponse:
     """A contact just taken: make it an incident, link it to a possible duplicate, or resolve it."""
     actor = _actor(request)
-    found = selectors.contact(actor=actor, contact_id=contact_id)
+    found = contact_selectors.contact(actor=actor, contact_id=contact_id)
     if found.outcome in (Contact.Outcome.INCIDENT, Contact.Outcome.LINKED) and found.incident_id:
         return redirect("control:incident", incident_id=found.incident_id)
-    selectors.record_contacts_shown(actor=actor, contacts=[found], via="contact page")
+    contact_selectors.record_contacts_shown(actor=actor, contacts=[found], via="contact page")
     duplicates = (
-        selectors.possible_duplicates(actor=actor, contact=found) if actor.has_perm(selectors.VIEW_INCIDENT) else []
+        incident_selectors.possible_duplicates(actor=actor, contact=found)
+        if actor.has_perm(incident_selectors.VIEW_INCIDENT)
+        else []
     )
     choices = [(n.incident.pk, f"{n.incident.reference}") for n in duplicates]
     create = CreateIncidentForm(prefix="create", initial={"category": found.category, "qualifiers": found.qualifiers})
@@ -200,7 +211,7 @@ def contact(request: HttpRequest, contact_id: int) -> HttpResponse:
             if action == "create":
                 errored = create = CreateIncidentForm(request.POST, prefix="create")
                 if create.is_valid():
-                    made = services.create_incident_from_contact(
+                    made = contact_services.create_incident_from_contact(
                         actor=actor,
                         contact=found,
                         category=create.cleaned_data["category"],
@@ -212,14 +223,14 @@ def contact(request: HttpRequest, contact_id: int) -> HttpResponse:
             elif action == "link":
                 errored = link = LinkForm(request.POST, prefix="link", incidents=choices)
                 if link.is_valid():
-                    target = selectors.incident(actor=actor, incident_id=link.cleaned_data["incident"])
-                    services.link_contact(actor=actor, contact=found, incident=target, position=position)
+                    target = incident_selectors.incident(actor=actor, incident_id=link.cleaned_data["incident"])
+                    contact_services.link_contact(actor=actor, contact=found, incident=target, position=position)
                     messages.success(request, f"Contact #{found.pk} linked to {target.reference}.")
                     return redirect("control:incident", incident_id=target.pk)
             elif action == "resolve":
                 errored = resolve = ResolveForm(request.POST, prefix="resolve")
                 if resolve.is_valid():
-                    services.resolve_contact(
+                    contact_services.resolve_contact(
                         actor=actor,
                         contact=found,
                         resolution_code=resolve.cleaned_data["resolution_code"],
@@ -253,11 +264,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     """Open incidents, unresourced first, then oldest. ``?fragment=rows`` gives only the table
     (the live script swaps it in)."""
     actor = _actor(request)
-    require(actor, selectors.VIEW_INCIDENT)
+    require(actor, incident_selectors.VIEW_INCIDENT)
     bcus = [(b.code, b.name) for b in Bcu.objects.filter(force_id=actor.force_id or 0).order_by("name")]
     form = QueueFilterForm(request.GET or None, bcus=bcus)
     filters = form.cleaned_data if form.is_valid() else {}
-    found = selectors.incidents(
+    found = incident_selectors.incidents(
         actor=actor,
         bcu_code=filters.get("bcu", ""),
         grade=filters.get("grade", ""),
@@ -269,8 +280,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     for item in found[:QUEUE_LIMIT]:
         key = (item.grade, item.cad_day)
         if item.grade and key not in targets:
-            targets[key] = selectors.target_for(item.grade, item.created_at)
-        measured = selectors.response_time(item, now=now, target=targets.get(key))
+            targets[key] = incident_selectors.target_for(item.grade, item.created_at)
+        measured = incident_selectors.response_time(item, now=now, target=targets.get(key))
         left = _minutes(measured.time_left) if measured.time_left is not None else None
         rows.append(
             {
@@ -315,9 +326,9 @@ def _incident_page(
         for value in Incident.Status.values
         if value in rules.NEXT_STATUSES[incident.status] and value != Incident.Status.CLOSED
     ]
-    measured = selectors.response_time(incident)
+    measured = incident_selectors.response_time(incident)
     time_left = _minutes(measured.time_left) if measured.time_left is not None else None
-    selectors.record_callers_shown(actor=actor, incident=incident, via="incident page")
+    contact_selectors.record_callers_shown(actor=actor, incident=incident, via="incident page")
     context = {
         "incident": incident,
         "measured": measured,
@@ -326,10 +337,12 @@ def _incident_page(
         "attended_minutes": _minutes(measured.attended_after) if measured.attended_after is not None else None,
         "opening_category": _category_name(incident.opening_category),
         "closing_category": _category_name(incident.closing_category),
-        "assessments": list(selectors.assessments(incident).order_by("-number")),
-        "log": list(selectors.log(incident)),
+        "assessments": list(incident_selectors.assessments(incident).order_by("-number")),
+        "log": list(incident_selectors.log(incident)),
         "contacts": list(incident.contacts.order_by("received_at")),
-        "show_callers": actor.has_perm(selectors.VIEW_CONTACT),  # who called is the contact's, not the incident's
+        "show_callers": actor.has_perm(
+            contact_selectors.VIEW_CONTACT
+        ),  # who called is the contact's, not the incident's
         "next_statuses": next_statuses,
         "can_close": Incident.Status.CLOSED in rules.NEXT_STATUSES[incident.status],
         "log_form": bound.get("log") or LogEntryForm(prefix="log", initial={"position": position}),
@@ -347,10 +360,10 @@ def _incident_page(
 @require_GET
 def incident(request: HttpRequest, incident_id: int) -> HttpResponse:
     actor = _actor(request)
-    found = selectors.incident(actor=actor, incident_id=incident_id)
+    found = incident_selectors.incident(actor=actor, incident_id=incident_id)
     if request.GET.get("fragment") == "log":
-        selectors.record_callers_shown(actor=actor, incident=found, via="incident log")
-        return render(request, "control/_log.html", {"incident": found, "log": list(selectors.log(found))})
+        contact_selectors.record_callers_shown(actor=actor, incident=found, via="incident log")
+        return render(request, "control/_log.html", {"incident": found, "log": list(incident_selectors.log(found))})
     return _incident_page(request, actor, found)
 
 
@@ -361,14 +374,14 @@ def _change(request: HttpRequest, incident_id: int, name: str, form: django_form
     """Run one change to an incident from a posted form: back to the incident when it worked;
     the page with the form's errors, or the latest incident with the conflict, when not."""
     actor = _actor(request)
-    found = selectors.incident(actor=actor, incident_id=incident_id)
+    found = incident_selectors.incident(actor=actor, incident_id=incident_id)
     if form.is_valid():
         expected = form.cleaned_data.get("expected_version")
         position = _position(request, form.cleaned_data.get("position"))
         try:
             act(actor, found, form.cleaned_data, position)
         except Conflict as error:
-            latest = selectors.incident(actor=actor, incident_id=incident_id)
+            latest = incident_selectors.incident(actor=actor, incident_id=incident_id)
             stale = expected is not None and latest.version != expected
             return _incident_page(
                 request, actor, latest, bound={name: form}, problem=STALE if stale else error.message, status=409
@@ -384,7 +397,7 @@ def _change(request: HttpRequest, incident_id: int, name: str, form: django_form
 @require_POST
 def add_log(request: HttpRequest, incident_id: int) -> HttpResponse:
     def act(actor: User, incident: Incident, data: dict[str, Any], position: str) -> None:
-        services.add_log_entry(actor=actor, incident=incident, text=data["text"], position=position)
+        incident_log.add_log_entry(actor=actor, incident=incident, text=data["text"], position=position)
 
     return _change(request, incident_id, "log", LogEntryForm(request.POST, prefix="log"), act)
 
@@ -395,7 +408,7 @@ def assess(request: HttpRequest, incident_id: int) -> HttpResponse:
     form = ThriveForm(request.POST, prefix="thrive")
 
     def act(actor: User, incident: Incident, data: dict[str, Any], position: str) -> None:
-        services.assess_incident(
+        grading.assess_incident(
             actor=actor,
             incident=incident,
             levels=form.levels(),
@@ -413,7 +426,7 @@ def assess(request: HttpRequest, incident_id: int) -> HttpResponse:
 @require_POST
 def transition(request: HttpRequest, incident_id: int) -> HttpResponse:
     def act(actor: User, incident: Incident, data: dict[str, Any], position: str) -> None:
-        services.transition_incident(
+        incident_services.transition_incident(
             actor=actor, incident=incident, to=data["to"], expected_version=data["expected_version"], position=position
         )
 
@@ -424,7 +437,7 @@ def transition(request: HttpRequest, incident_id: int) -> HttpResponse:
 @require_POST
 def close(request: HttpRequest, incident_id: int) -> HttpResponse:
     def act(actor: User, incident: Incident, data: dict[str, Any], position: str) -> None:
-        services.transition_incident(
+        incident_services.transition_incident(
             actor=actor,
             incident=incident,
             to=Incident.Status.CLOSED,
@@ -451,7 +464,7 @@ def live_feed(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     actor = _actor(request)
     if not actor.is_authenticated:
         return HttpResponse("Sign in first.", status=401, content_type="text/plain")
-    require(actor, selectors.VIEW_INCIDENT)
+    require(actor, incident_selectors.VIEW_INCIDENT)
     if actor.force_id is None:
         raise PermissionDenied("The live feed shows one force's changes: you are not a member of a force.")
     body: Any
@@ -504,7 +517,7 @@ def _board_context(request: HttpRequest, actor: User) -> dict[str, Any]:
     )
     statuses = list(UnitStatus.objects.filter(force_id=actor.force_id or 0).order_by("position", "code"))
     rows = [row for group in groups for row in group.rows]
-    resource_selectors.record_crews_shown(
+    unit_selectors.record_crews_shown(
         actor=actor,
         people=[member.person_id for row in rows for member in row.crew],
         units=[row.unit.pk for row in rows if row.crew],
@@ -515,7 +528,7 @@ def _board_context(request: HttpRequest, actor: User) -> dict[str, Any]:
         "groups": groups,
         "total": sum(len(g.rows) for g in groups),
         "statuses": statuses,
-        "can_set": actor.has_perm(resources.SET_STATUS),
+        "can_set": actor.has_perm(unit_services.SET_STATUS),
         "now": timezone.now(),
         "query": _without_fragment(request),
         "screen_bcu": filters.get("bcu", ""),
@@ -529,7 +542,7 @@ def board(request: HttpRequest) -> HttpResponse:
     """The resource board: every unit of the force by BCU, live. ``?fragment=rows`` gives only
     the tables (the live script swaps them in)."""
     actor = _actor(request)
-    require(actor, resource_selectors.VIEW_UNIT)
+    require(actor, unit_selectors.VIEW_UNIT)
     context = _board_context(request, actor)
     if request.GET.get("fragment") == "rows":
         return render(request, "control/_board.html", context)
@@ -542,7 +555,7 @@ def set_unit_status(request: HttpRequest, unit_id: int) -> HttpResponse:
     """Set a unit's status from the board: back to the board with a message, or the board with
     the reason it was refused."""
     actor = _actor(request)
-    unit = resource_selectors.unit(actor=actor, unit_id=unit_id)
+    unit = unit_selectors.unit(actor=actor, unit_id=unit_id)
     form = UnitStatusForm(request.POST)
     problem = ""
     status = 200
@@ -550,7 +563,7 @@ def set_unit_status(request: HttpRequest, unit_id: int) -> HttpResponse:
         problem, status = f"Choose a status for {unit.call_sign}.", 422
     else:
         try:
-            changed = resources.set_unit_status(
+            changed = unit_services.set_unit_status(
                 actor=actor,
                 unit=unit,
                 status_code=form.cleaned_data["status"],
@@ -595,7 +608,7 @@ def urgent_context(request: HttpRequest, bcu_code: str) -> dict[str, Any]:
             }
             for alert in alerts
         ],
-        "can_acknowledge": actor.has_perm(resources.ACKNOWLEDGE_URGENT),
+        "can_acknowledge": actor.has_perm(urgent_services.ACKNOWLEDGE_URGENT),
         "screen_bcu": bcu_code,
         "request": request,
     }
@@ -621,9 +634,9 @@ def _alert_place(alert: UrgentAssistance, position: dispatch_link.Position | Non
 @require_POST
 def acknowledge_urgent(request: HttpRequest, alert_id: int) -> HttpResponse:
     actor = _actor(request)
-    alert = resource_selectors.urgent_assistance(actor=actor, alert_id=alert_id)
+    alert = unit_selectors.urgent_assistance(actor=actor, alert_id=alert_id)
     try:
-        resources.acknowledge_urgent_assistance(actor=actor, alert=alert, position=_position(request))
+        urgent_services.acknowledge_urgent_assistance(actor=actor, alert=alert, position=_position(request))
     except Conflict as error:
         messages.info(request, error.message)
     else:
@@ -665,8 +678,8 @@ def map_screen(request: HttpRequest) -> HttpResponse:
     """The map with the keyboard-accessible list beside it (the list is the screen's backbone: a
     map is not accessible on its own)."""
     actor = _actor(request)
-    require(actor, selectors.VIEW_INCIDENT)
-    require(actor, resource_selectors.VIEW_UNIT)
+    require(actor, incident_selectors.VIEW_INCIDENT)
+    require(actor, unit_selectors.VIEW_UNIT)
     bcus = screens.bcu_choices(actor)
     form = QueueFilterForm(request.GET or None, bcus=bcus)
     bcu_code = request.GET.get("bcu", "") if request.GET.get("bcu", "") in dict(bcus) else ""
@@ -678,7 +691,7 @@ def map_screen(request: HttpRequest) -> HttpResponse:
         "nav": "map",
         **_map_tiles(),
         "query": _without_fragment(request),
-        "can_dispatch": actor.has_perm(resources.DISPATCH),
+        "can_dispatch": actor.has_perm(unit_services.DISPATCH),
         "selected": None,
     }
     if selected.isdigit():
@@ -692,12 +705,12 @@ def map_screen(request: HttpRequest) -> HttpResponse:
 
 def _selection(request: HttpRequest, actor: User, incident_id: int) -> dict[str, Any]:
     """The selected incident, its assigned units and the recommended ones (dispatch app)."""
-    found = selectors.incident(actor=actor, incident_id=incident_id)
+    found = incident_selectors.incident(actor=actor, incident_id=incident_id)
     recommended = dispatch_link.recommendation(actor=actor, incident=found)
-    assigned = list(resource_selectors.assignments(found.pk).exclude(state="cleared"))
+    assigned = list(unit_selectors.assignments(found.pk).exclude(state="cleared"))
     others = [
         (unit.pk, f"{unit.call_sign} ({unit.unit_type.code}, {unit.status.label})")
-        for unit in resource_selectors.units(actor=actor).exclude(status__base_type__in=["off_duty", "unavailable"])
+        for unit in unit_selectors.units(actor=actor).exclude(status__base_type__in=["off_duty", "unavailable"])
     ]
     return {
         "selected": found,
@@ -712,7 +725,7 @@ def _selection(request: HttpRequest, actor: User, incident_id: int) -> dict[str,
 @require_GET
 def map_boundaries(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
-    require(actor, selectors.VIEW_INCIDENT)
+    require(actor, incident_selectors.VIEW_INCIDENT)
     response = HttpResponse(screens.boundaries(actor=actor), content_type="application/geo+json")
     response["Cache-Control"] = "private, max-age=3600"
     return response
@@ -722,7 +735,7 @@ def map_boundaries(request: HttpRequest) -> HttpResponse:
 @require_GET
 def map_data(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
-    require(actor, selectors.VIEW_INCIDENT)
+    require(actor, incident_selectors.VIEW_INCIDENT)
     bcu_code = request.GET.get("bcu", "")
     if bcu_code and bcu_code not in dict(screens.bcu_choices(actor)):
         bcu_code = ""
@@ -737,7 +750,7 @@ def map_assign(request: HttpRequest, incident_id: int) -> HttpResponse:
     """Assign a unit from the map: the recommended one with one key, or another with a reason
     (written in the incident log)."""
     actor = _actor(request)
-    found = selectors.incident(actor=actor, incident_id=incident_id)
+    found = incident_selectors.incident(actor=actor, incident_id=incident_id)
     form = AssignForm(request.POST)
     back = reverse("control:map") + f"?incident={found.pk}"
     problem = ""
@@ -745,7 +758,7 @@ def map_assign(request: HttpRequest, incident_id: int) -> HttpResponse:
         problem = "Choose a unit to assign."
     else:
         chosen = form.cleaned_data["unit"]
-        unit = resource_selectors.unit(actor=actor, unit_id=chosen) if chosen else None
+        unit = unit_selectors.unit(actor=actor, unit_id=chosen) if chosen else None
         recommended = [pk for pk in request.POST.get("recommended", "").split() if pk.isdigit()]
         reason = form.cleaned_data["override_reason"]
         overriding = unit is not None and bool(recommended) and str(unit.pk) not in recommended
@@ -782,7 +795,7 @@ def _with_problem(request: HttpRequest, incident_id: int, problem: str) -> HttpR
         "nav": "map",
         **_map_tiles(),
         "query": "",
-        "can_dispatch": actor.has_perm(resources.DISPATCH),
+        "can_dispatch": actor.has_perm(unit_services.DISPATCH),
         "problem": problem,
     } | _selection(request, actor, incident_id)
     return render(request, "control/map.html", context, status=409)
