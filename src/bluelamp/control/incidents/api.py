@@ -1,6 +1,5 @@
-"""Command and Control API: contacts from every channel (calls, online reports, ANPR, alarms),
-incidents with their THRIVE assessments, grades, lifecycle and log, possible duplicates and
-today's response times.
+"""Incidents API: a call taken and made an incident at once, incidents with their THRIVE
+assessments, grades, lifecycle and log, possible duplicates and today's response times.
 
 Every read goes through the selectors (403 without the permission, 404 for another force's
 record); every write through the services. Changes to an incident carry ``expected_version``,

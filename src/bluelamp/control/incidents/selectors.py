@@ -1,6 +1,7 @@
-"""Reads for Command and Control. Everything an actor asks for goes through
-``bluelamp.core.access.scoped``: 403 without the permission, another force's records simply
-absent (404)."""
+"""Reads of incidents: one incident, the queue, assessments and log, open incidents near a
+place (possible duplicates) and response times against the grade's target. Everything an actor
+asks for goes through ``bluelamp.core.access.scoped``: 403 without the permission, another
+force's records simply absent (404)."""
 
 from __future__ import annotations
 

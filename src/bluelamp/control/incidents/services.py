@@ -1,6 +1,8 @@
-"""Writes for Command and Control. Each state change is one function with keyword-only
-arguments that checks the actor's permission and force, runs in one transaction, writes the
-incident log entry (and the audit entry where personal data is collected), and emits the event.
+"""Writes for incidents: their status through the lifecycle (closing with its result, reopening).
+Each state change is one function with keyword-only arguments that checks the actor's permission
+and force, runs in one transaction, writes the incident log entry, and emits the event. Making an
+incident from a contact is one of the contact's outcomes (``contacts.services``); THRIVE grading
+is in ``grading``, the log in ``log``, CAD numbers in ``numbering``.
 
 Every change to an incident takes ``expected_version`` — the version the operator was looking
 at — and is refused with a Conflict when someone else changed the incident meanwhile (automation

@@ -28,7 +28,7 @@ from bluelamp.control.units.schemas import (
     UnitOut,
     UnitStatusIn,
     UrgentAssistanceOut,
-    _detail,
+    unit_detail_out,
 )
 from bluelamp.core.access import request_actor
 from bluelamp.core.schemas import ERRORS, WRITE_ERRORS
@@ -56,7 +56,7 @@ def list_units(request: HttpRequest, bcu: str = "", base_type: str = "") -> Any:
     operation_id="bluelamp_control_api_get_unit",
 )
 def get_unit(request: HttpRequest, unit_id: int) -> UnitDetailOut:
-    return _detail(unit_selectors.unit_detail(actor=request_actor(request), unit_id=unit_id))
+    return unit_detail_out(unit_selectors.unit_detail(actor=request_actor(request), unit_id=unit_id))
 
 
 @router.post(
@@ -73,7 +73,7 @@ def set_unit_status(request: HttpRequest, unit_id: int, body: UnitStatusIn) -> U
     unit_services.set_unit_status(
         actor=actor, unit=found, status_code=body.status, expected_version=body.expected_version, position=body.position
     )
-    return _detail(unit_selectors.unit_detail(actor=actor, unit_id=unit_id))
+    return unit_detail_out(unit_selectors.unit_detail(actor=actor, unit_id=unit_id))
 
 
 @router.post(

@@ -157,7 +157,7 @@ class TimerOut(Schema):
         return int(due.elapsed.total_seconds() // 60)
 
 
-def _detail(detail: unit_selectors.UnitDetail) -> UnitDetailOut:
+def unit_detail_out(detail: unit_selectors.UnitDetail) -> UnitDetailOut:
     found = detail.unit
     return UnitDetailOut(
         id=found.pk,

@@ -1,6 +1,7 @@
-"""Writes for resources: units, their crews and statuses, assignments to incidents and urgent
-assistance. Like ``services.py``: one function per state change, keyword-only arguments, one
-transaction, the incident's log entry when an incident is involved, and an event.
+"""Writes for resources: unit types and statuses, units, their crews and statuses (assignments
+are in ``assignments``, urgent assistance in ``urgent``). Like every control service: one function
+per state change, keyword-only arguments, one transaction, the incident's log entry when an
+incident is involved, and an event.
 
 Locks are always taken incident first, then unit, so two dispatchers never deadlock. Units carry
 a ``version``: a change made on an old version is refused with a Conflict."""
