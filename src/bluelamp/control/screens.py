@@ -1,6 +1,6 @@
 """Reads for the live control-room screens: the resource board, the urgent-assistance takeover,
 the command view and the map. Every read starts from a scoped selector
-(``resource_selectors``, ``selectors``), so a screen never shows another force's records and
+(``units.selectors``, ``incidents.selectors``), so a screen never shows another force's records and
 answers 403 without the permission."""
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ def dispatch(
 ) -> Dispatched:
     """Send the recommended unit(s) — as many as the incident needs — in one call; or send
     ``unit_id`` instead, which, if it is not among the recommended, needs a ``reason`` that is
-    written to the incident's log. Assignment goes through ``control.resources.assign_unit``,
+    written to the incident's log. Assignment goes through ``control.units.assignments.assign_unit``,
     which checks status, crew and commitment again."""
     require(actor, unit_services.DISPATCH)
     recommendation = recommender.recommend(actor=actor, incident=incident, preemptible=preemptible)

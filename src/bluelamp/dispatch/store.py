@@ -126,7 +126,7 @@ def unit_rows(force_id: int, unit_ids: list[int] | None = None) -> list[UnitRow]
 
 def capabilities(force_id: int, *, day: dt.date, unit_ids: list[int] | None = None) -> dict[int, Capability]:
     """What each unit's current crew can do on ``day``: whether the crew meets its unit type's
-    needs (the same test as ``control.resources.crew_problems``), the authorisations every
+    needs (the same test as ``control.units.assignments.crew_problems``), the authorisations every
     member holds and those at least one holds."""
     crews: dict[int, list[int]] = defaultdict(list)
     for unit_id, person_id in unit_selectors.current_crews(force_id, unit_ids):
