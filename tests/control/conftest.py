@@ -128,7 +128,7 @@ def take_call(actor: User, *, where: tuple[float, float] = TRAFALGAR_SQUARE, **f
         "category": "crime.violence",
         "qualifiers": ["alcohol"],
     }
-    return contact_services.receive_contact(actor=actor, **(values | fields)).contact
+    return contact_services.receive_contact(actor=actor, contact=contact_services.NewContact(**values | fields)).contact
 
 
 def new_incident(actor: User, **fields: Any) -> Incident:

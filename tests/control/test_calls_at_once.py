@@ -44,7 +44,9 @@ def _at_once(handler: User) -> dict[int, contact_services.Made | BaseException]:
     def request(number: int) -> None:
         try:
             start.wait(timeout=10)
-            got[number] = contact_services.create_incident_from_call(actor=handler, **_call(number))
+            got[number] = contact_services.create_incident_from_call(
+                actor=handler, contact=contact_services.NewContact(**_call(number))
+            )
         except BaseException as error:
             got[number] = error
         finally:
@@ -86,7 +88,9 @@ def test_two_forces_numbering_at_once_each_keep_their_own_sequence(handler: User
         try:
             start.wait(timeout=10)
             call = _call(number) | {"source_reference": "", "lat": ST_PAULS[0], "lon": ST_PAULS[1]}
-            got.append(contact_services.create_incident_from_call(actor=actor, **call))
+            got.append(
+                contact_services.create_incident_from_call(actor=actor, contact=contact_services.NewContact(**call))
+            )
         except BaseException as error:
             got.append(error)
         finally:

@@ -62,17 +62,25 @@ def test_a_contact_needs_a_place_and_a_known_category(handler: User) -> None:
 
 
 def test_a_repeated_delivery_gives_the_same_contact(handler: User) -> None:
-    first = contact_services.receive_contact(actor=handler, address="Victoria station", **ONLINE_REPORT)
-    again = contact_services.receive_contact(actor=handler, address="Victoria station", **ONLINE_REPORT)
+    first = contact_services.receive_contact(
+        actor=handler, contact=contact_services.NewContact(address="Victoria station", **ONLINE_REPORT)
+    )
+    again = contact_services.receive_contact(
+        actor=handler, contact=contact_services.NewContact(address="Victoria station", **ONLINE_REPORT)
+    )
     assert (first.created, again.created, again.contact.pk) == (True, False, first.contact.pk)
     assert Contact.objects.count() == 1
     assert AuditEntry.objects.filter(record_type="control.contact").count() == 1
-    other_channel = contact_services.receive_contact(actor=handler, address="x", **(ONLINE_REPORT | {"channel": "101"}))
+    other_channel = contact_services.receive_contact(
+        actor=handler, contact=contact_services.NewContact(address="x", **ONLINE_REPORT | {"channel": "101"})
+    )
     assert other_channel.created
 
 
 def test_an_online_report_becomes_an_incident_with_every_answer_copied(handler: User) -> None:
-    contact = contact_services.receive_contact(actor=handler, address="Victoria station", **ONLINE_REPORT).contact
+    contact = contact_services.receive_contact(
+        actor=handler, contact=contact_services.NewContact(address="Victoria station", **ONLINE_REPORT)
+    ).contact
     incident = contact_services.create_incident_from_contact(actor=handler, contact=contact)
     assert (incident.opening_category, incident.description, incident.address) == (
         "crime.theft",

@@ -288,15 +288,17 @@ class Simulator:
         name, phone = self._caller()
         received = contact_services.receive_contact(
             actor=self.handler,
-            channel=channel,
-            caller_name=name,
-            caller_phone=phone,
-            address=location.replace("On or near ", ""),
-            lat=lat,
-            lon=lon,
-            description=f"Caller reports {item['category'].split('.')[-1].replace('_', ' ')} (simulated call)",
-            category=item["category"],
-            qualifiers=list(item.get("qualifiers", [])),
+            contact=contact_services.NewContact(
+                channel=channel,
+                caller_name=name,
+                caller_phone=phone,
+                address=location.replace("On or near ", ""),
+                lat=lat,
+                lon=lon,
+                description=f"Caller reports {item['category'].split('.')[-1].replace('_', ' ')} (simulated call)",
+                category=item["category"],
+                qualifiers=list(item.get("qualifiers", [])),
+            ),
         )
         self.stats.contacts[channel] += 1
         self.decide(received.contact, item, grade)
@@ -347,14 +349,16 @@ class Simulator:
         )
         received = contact_services.receive_contact(
             actor=self.handler,
-            channel="anpr",
-            address=location.replace("On or near ", ""),
-            lat=lat,
-            lon=lon,
-            description=f"ANPR hit {plate}: {reason}",
-            category="transport.anpr_hit",
-            details={"plate": plate, "camera": f"CAM-{self.rng.randint(1000, 9999)}", "hotlist": hotlist},
-            source_reference=f"ANPR-{self.settings.seed}-{next(self._sequence)}",
+            contact=contact_services.NewContact(
+                channel="anpr",
+                address=location.replace("On or near ", ""),
+                lat=lat,
+                lon=lon,
+                description=f"ANPR hit {plate}: {reason}",
+                category="transport.anpr_hit",
+                details={"plate": plate, "camera": f"CAM-{self.rng.randint(1000, 9999)}", "hotlist": hotlist},
+                source_reference=f"ANPR-{self.settings.seed}-{next(self._sequence)}",
+            ),
         )
         self.stats.contacts["anpr"] += 1
         item = {"category": "transport.anpr_hit", "incident_share": 0.3, "on_scene_minutes": [10, 30]}

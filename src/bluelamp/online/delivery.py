@@ -113,15 +113,17 @@ def _to_control(delivery: Delivery) -> str:
         assert update is not None
         received = contact_services.receive_contact(
             actor=actor,
-            channel=ONLINE_CHANNEL,
-            source_reference=f"{report.reference}/{update.pk}",
-            description=f"More information from the reporter of online report {report.reference}: {update.text}",
-            address=report.address,
-            lat=report.lat,
-            lon=report.lon,
-            caller_name=report.reporter_name,
-            caller_phone=report.reporter_phone,
-            details={"adds_to_report": report.reference, "addition": update.text},
+            contact=contact_services.NewContact(
+                channel=ONLINE_CHANNEL,
+                source_reference=f"{report.reference}/{update.pk}",
+                description=f"More information from the reporter of online report {report.reference}: {update.text}",
+                address=report.address,
+                lat=report.lat,
+                lon=report.lon,
+                caller_name=report.reporter_name,
+                caller_phone=report.reporter_phone,
+                details={"adds_to_report": report.reference, "addition": update.text},
+            ),
         )
         return f"contact {received.contact.pk}"
     data = payload(report)
@@ -138,18 +140,20 @@ def _to_control(delivery: Delivery) -> str:
     }
     received = contact_services.receive_contact(
         actor=actor,
-        channel=ONLINE_CHANNEL,
-        received_at=report.submitted_at,
-        source_reference=report.reference,
-        description=report.description or report.journey_title,
-        category=report.category,
-        qualifiers=report.qualifiers,
-        address=report.address,
-        lat=report.lat,
-        lon=report.lon,
-        caller_name=report.reporter_name,
-        caller_phone=report.reporter_phone,
-        details=details,
+        contact=contact_services.NewContact(
+            channel=ONLINE_CHANNEL,
+            received_at=report.submitted_at,
+            source_reference=report.reference,
+            description=report.description or report.journey_title,
+            category=report.category,
+            qualifiers=report.qualifiers,
+            address=report.address,
+            lat=report.lat,
+            lon=report.lon,
+            caller_name=report.reporter_name,
+            caller_phone=report.reporter_phone,
+            details=details,
+        ),
     )
     Report.objects.filter(pk=report.pk).update(contact_id=received.contact.pk)
     return f"contact {received.contact.pk}"

@@ -28,7 +28,9 @@ router = Router()
 
 
 def _received(request: HttpRequest, **fields: Any) -> Status[Contact]:
-    received = contact_services.receive_contact(actor=request_actor(request), **fields)
+    received = contact_services.receive_contact(
+        actor=request_actor(request), contact=contact_services.NewContact(**fields)
+    )
     return Status(201 if received.created else 200, received.contact)
 
 

@@ -79,41 +79,30 @@ class Received:
     created: bool  # False when the same source reference was delivered before
 
 
-def receive_contact(
-    *,
-    actor: Actor,
-    channel: str,
-    received_at: dt.datetime | None = None,
-    caller_name: str = "",
-    caller_phone: str = "",
-    address: str = "",
-    lat: float | None = None,
-    lon: float | None = None,
-    description: str = "",
-    category: str = "",
-    qualifiers: list[str] | None = None,
-    details: dict[str, Any] | None = None,
-    source_reference: str = "",
-) -> Received:
+@dataclass(frozen=True)
+class NewContact:
+    """A contact as it arrives, from any channel: what :func:`receive_contact` and
+    :func:`create_incident_from_call` take. Only the channel is required."""
+
+    channel: str
+    received_at: dt.datetime | None = None  # default now
+    caller_name: str = ""
+    caller_phone: str = ""
+    address: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    description: str = ""
+    category: str = ""
+    qualifiers: list[str] | None = None
+    details: dict[str, Any] | None = None
+    source_reference: str = ""  # the sender's reference: sending it again gives the same contact
+
+
+def receive_contact(*, actor: Actor, contact: NewContact) -> Received:
     """Record a contact from any channel. Idempotent on ``source_reference``: delivering the
     same online report, ANPR hit or alarm again gives back the contact made the first time."""
     require(actor, "control.add_contact")
-    contact = _contact_from(
-        actor,
-        channel=channel,
-        received_at=received_at,
-        caller_name=caller_name,
-        caller_phone=caller_phone,
-        address=address,
-        lat=lat,
-        lon=lon,
-        description=description,
-        category=category,
-        qualifiers=qualifiers,
-        details=details,
-        source_reference=source_reference,
-    )
-    return _save_contact(actor, contact)
+    return _save_contact(actor, _contact_from(actor, contact))
 
 
 def _save_contact(actor: Actor, contact: Contact) -> Received:
@@ -138,44 +127,29 @@ def _save_contact(actor: Actor, contact: Contact) -> Received:
     return Received(contact, created=True)
 
 
-def _contact_from(
-    actor: Actor,
-    *,
-    channel: str,
-    received_at: dt.datetime | None = None,
-    caller_name: str = "",
-    caller_phone: str = "",
-    address: str = "",
-    lat: float | None = None,
-    lon: float | None = None,
-    description: str = "",
-    category: str = "",
-    qualifiers: list[str] | None = None,
-    details: dict[str, Any] | None = None,
-    source_reference: str = "",
-) -> Contact:
+def _contact_from(actor: Actor, new: NewContact) -> Contact:
     """The contact as given, checked and placed, not yet saved: every mistake in it is found
     before any write."""
     force = actor_force(actor)
-    if channel not in Contact.Channel.values:
-        raise InvalidInput(f"{channel!r} is not a channel: use one of {', '.join(Contact.Channel.values)}.")
-    qualifiers = list(qualifiers or [])
-    if category:
-        rules.check_category(category, qualifiers)
+    if new.channel not in Contact.Channel.values:
+        raise InvalidInput(f"{new.channel!r} is not a channel: use one of {', '.join(Contact.Channel.values)}.")
+    qualifiers = list(new.qualifiers or [])
+    if new.category:
+        rules.check_category(new.category, qualifiers)
     contact = Contact(
         force=force,
-        channel=channel,
-        received_at=received_at or timezone.now(),
+        channel=new.channel,
+        received_at=new.received_at or timezone.now(),
         received_by=actor_label(actor),
-        caller_name=caller_name.strip(),
-        caller_phone=caller_phone.strip(),
-        description=description.strip(),
-        category=category,
+        caller_name=new.caller_name.strip(),
+        caller_phone=new.caller_phone.strip(),
+        description=new.description.strip(),
+        category=new.category,
         qualifiers=qualifiers,
-        details=json_safe(details or {}),
-        source_reference=source_reference.strip(),
+        details=json_safe(new.details or {}),
+        source_reference=new.source_reference.strip(),
     )
-    _set_place(contact, place(force=force, address=address, lat=lat, lon=lon))
+    _set_place(contact, place(force=force, address=new.address, lat=new.lat, lon=new.lon))
     return contact
 
 
@@ -361,7 +335,7 @@ class Made:
 
 
 @transaction.atomic
-def create_incident_from_call(*, actor: Actor, position: str = "", **contact: Any) -> Made:
+def create_incident_from_call(*, actor: Actor, contact: NewContact, position: str = "") -> Made:
     """Take a contact and make it an incident in one step (one transaction): for a call that
     plainly needs one, and for systems that send incidents (another service's CAD, a monitoring
     centre). ``contact`` is what :func:`receive_contact` takes. Sending the same
@@ -369,7 +343,7 @@ def create_incident_from_call(*, actor: Actor, position: str = "", **contact: An
     checked before any write."""
     require(actor, "control.add_contact")
     require(actor, "control.add_incident")
-    taken = _contact_from(actor, **contact)
+    taken = _contact_from(actor, contact)
     category, qualifiers = _opening(taken)  # refused before anything is saved
     received = _save_contact(actor, taken)
     if received.created:

@@ -61,15 +61,17 @@ def take_call(request: HttpRequest) -> HttpResponse:
         try:
             received = contact_services.receive_contact(
                 actor=actor,
-                channel=data["channel"],
-                caller_name=data["caller_name"],
-                caller_phone=data["caller_phone"],
-                address=data["address"],
-                lat=data["lat"],
-                lon=data["lon"],
-                description=data["description"],
-                category=data["category"],
-                qualifiers=data["qualifiers"],
+                contact=contact_services.NewContact(
+                    channel=data["channel"],
+                    caller_name=data["caller_name"],
+                    caller_phone=data["caller_phone"],
+                    address=data["address"],
+                    lat=data["lat"],
+                    lon=data["lon"],
+                    description=data["description"],
+                    category=data["category"],
+                    qualifiers=data["qualifiers"],
+                ),
             )
         except InvalidInput as error:
             form.add_error(None, error.message)

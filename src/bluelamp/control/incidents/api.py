@@ -54,7 +54,9 @@ router = Router()
 )
 def create_incident_from_call(request: HttpRequest, body: CallIn) -> Status[Incident]:
     actor = request_actor(request)
-    made = contact_services.create_incident_from_call(actor=actor, **body.dict())
+    made = contact_services.create_incident_from_call(
+        actor=actor, contact=contact_services.NewContact(**body.dict(exclude={"position"})), position=body.position
+    )
     return Status(201 if made.created else 200, made.incident)  # as made: nothing read back
 
 

@@ -8,7 +8,6 @@ import datetime as dt
 from ninja import Field, Schema
 
 from bluelamp.control.models import (
-    Assignment,
     Resource,
     UrgentAssistance,
 )
@@ -35,9 +34,7 @@ class UnitFields(Schema):
 
 
 class UnitOut(UnitFields):
-    @staticmethod
-    def resolve_unit_type(unit: Resource) -> str:
-        return unit.unit_type.code
+    unit_type: str = Field(..., alias="unit_type.code")
 
     @staticmethod
     def resolve_home_bcu(unit: Resource) -> str | None:
@@ -62,23 +59,15 @@ class CrewOut(Schema):
 class AssignmentOut(Schema):
     id: int
     incident_id: int
-    incident_reference: str
+    incident_reference: str = Field(..., alias="incident.reference")
     unit_id: int
-    call_sign: str
+    call_sign: str = Field(..., alias="unit.call_sign")
     state: str
     assigned_at: dt.datetime
     en_route_at: dt.datetime | None
     at_scene_at: dt.datetime | None
     cleared_at: dt.datetime | None
     assigned_by: str = Field(..., alias="assigned_by_label")
-
-    @staticmethod
-    def resolve_incident_reference(assignment: Assignment) -> str:
-        return assignment.incident.reference
-
-    @staticmethod
-    def resolve_call_sign(assignment: Assignment) -> str:
-        return assignment.unit.call_sign
 
 
 class StatusChangeOut(Schema):
@@ -120,7 +109,7 @@ class PositionIn(Schema):
 class UrgentAssistanceOut(Schema):
     id: int
     unit_id: int
-    call_sign: str
+    call_sign: str = Field(..., alias="unit.call_sign")
     bcu: str | None
     incident_id: int | None
     raised_at: dt.datetime
@@ -129,28 +118,16 @@ class UrgentAssistanceOut(Schema):
     acknowledged_by: str = Field(..., alias="acknowledged_by_label")
 
     @staticmethod
-    def resolve_call_sign(alert: UrgentAssistance) -> str:
-        return alert.unit.call_sign
-
-    @staticmethod
     def resolve_bcu(alert: UrgentAssistance) -> str | None:
         return alert.bcu.code if alert.bcu else None
 
 
 class TimerOut(Schema):
     unit: UnitOut
-    base_type: str
-    minutes: int
+    base_type: str = Field(..., alias="timer.base_type")
+    minutes: int = Field(..., alias="timer.minutes")
     elapsed_minutes: int
     prompt: str
-
-    @staticmethod
-    def resolve_base_type(due: unit_selectors.DueTimer) -> str:
-        return due.timer.base_type
-
-    @staticmethod
-    def resolve_minutes(due: unit_selectors.DueTimer) -> int:
-        return due.timer.minutes
 
     @staticmethod
     def resolve_elapsed_minutes(due: unit_selectors.DueTimer) -> int:
