@@ -20,10 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from bluelamp.control import dispatch_link, screens
-from bluelamp.control.forms import (
-    AssignForm,
-    QueueFilterForm,
-)
+from bluelamp.control.forms import AssignForm, QueueFilterForm
 from bluelamp.control.incidents import selectors as incident_selectors
 from bluelamp.control.units import selectors as unit_selectors
 from bluelamp.control.units import services as unit_services

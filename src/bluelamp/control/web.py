@@ -50,9 +50,6 @@ def map_tiles() -> dict[str, str]:
     return {"tile_url": settings.BLUELAMP_MAP_TILE_URL, "tile_attribution": settings.BLUELAMP_MAP_TILE_ATTRIBUTION}
 
 
-# Screens: the resource board, urgent assistance, the command view and the map ----------------
-
-
 def back_to(request: HttpRequest, fallback: str) -> str:
     """Where a screen's form goes back to: its own page (with its filters), never elsewhere."""
     wanted = request.POST.get("next", "")

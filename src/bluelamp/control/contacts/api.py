@@ -14,17 +14,11 @@ from bluelamp.control.contacts import services as contact_services
 from bluelamp.control.contacts.schemas import AlarmIn, AnprIn, ContactIn, ContactOut, LinkIn, NewIncidentIn, ResolveIn
 from bluelamp.control.incidents import selectors as incident_selectors
 from bluelamp.control.incidents.schemas import IncidentOut, NearbyOut
-from bluelamp.control.models import (
-    Contact,
-    Incident,
-)
+from bluelamp.control.models import Contact, Incident
 from bluelamp.core.access import request_actor
 from bluelamp.core.schemas import ERRORS, WRITE_ERRORS
 
 router = Router()
-
-
-# Contacts ---------------------------------------------------------------------------------
 
 
 def _received(request: HttpRequest, **fields: Any) -> Status[Contact]:

@@ -7,11 +7,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from bluelamp.control.models import (
-    Contact,
-)
-
-# Schemas ----------------------------------------------------------------------------------
+from bluelamp.control.models import Contact
 
 
 class LocationIn(Schema):

@@ -17,11 +17,7 @@ from bluelamp.control import rules
 from bluelamp.control.actors import actor_force, actor_label, json_safe, own_force
 from bluelamp.control.incidents.log import append_log_entry
 from bluelamp.control.incidents.numbering import allocate_cad_number, cad_day
-from bluelamp.control.models import (
-    Contact,
-    Incident,
-    IncidentLogEntry,
-)
+from bluelamp.control.models import Contact, Incident, IncidentLogEntry
 from bluelamp.core import audit
 from bluelamp.core import selectors as core_selectors
 from bluelamp.core.access import Actor, require

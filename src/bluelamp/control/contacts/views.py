@@ -15,12 +15,7 @@ from django.views.decorators.http import require_http_methods
 from bluelamp.control import rules
 from bluelamp.control.contacts import selectors as contact_selectors
 from bluelamp.control.contacts import services as contact_services
-from bluelamp.control.forms import (
-    CreateIncidentForm,
-    LinkForm,
-    ResolveForm,
-    TakeCallForm,
-)
+from bluelamp.control.forms import CreateIncidentForm, LinkForm, ResolveForm, TakeCallForm
 from bluelamp.control.incidents import selectors as incident_selectors
 from bluelamp.control.models import Contact
 from bluelamp.control.web import category_name, history_near, map_tiles, position_of, staff_user

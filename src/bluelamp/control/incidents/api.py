@@ -30,11 +30,7 @@ from bluelamp.control.incidents.schemas import (
     NearbyOut,
     TransitionIn,
 )
-from bluelamp.control.models import (
-    THRIVE_DIMENSIONS,
-    Incident,
-    IncidentLogEntry,
-)
+from bluelamp.control.models import THRIVE_DIMENSIONS, Incident, IncidentLogEntry
 from bluelamp.core.access import request_actor
 from bluelamp.core.errors import InvalidInput
 from bluelamp.core.schemas import ERRORS, WRITE_ERRORS

@@ -13,13 +13,7 @@ from bluelamp.control import rules
 from bluelamp.control.actors import actor_label, actor_user
 from bluelamp.control.incidents.log import append_log_entry
 from bluelamp.control.incidents.services import lock_incident, save_new_version
-from bluelamp.control.models import (
-    THRIVE_DIMENSIONS,
-    Grade,
-    Incident,
-    IncidentLogEntry,
-    ThriveAssessment,
-)
+from bluelamp.control.models import THRIVE_DIMENSIONS, Grade, Incident, IncidentLogEntry, ThriveAssessment
 from bluelamp.core.access import Actor, require
 from bluelamp.core.errors import Conflict, InvalidInput
 from bluelamp.core.events import emit

@@ -9,10 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bluelamp.control.actors import actor_label, actor_user, json_safe, own_force
-from bluelamp.control.models import (
-    Incident,
-    IncidentLogEntry,
-)
+from bluelamp.control.models import Incident, IncidentLogEntry
 from bluelamp.core import audit_keys
 from bluelamp.core.access import Actor, require
 from bluelamp.core.errors import InvalidInput

@@ -8,12 +8,8 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from bluelamp.control.models import (
-    CadCounter,
-)
+from bluelamp.control.models import CadCounter
 from bluelamp.core.models import Force
-
-# Incidents --------------------------------------------------------------------------------
 
 
 def cad_day(at: dt.datetime) -> dt.date:

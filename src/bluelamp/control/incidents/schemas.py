@@ -9,11 +9,7 @@ from typing import Any
 from ninja import Field, Schema
 
 from bluelamp.control.incidents import selectors as incident_selectors
-from bluelamp.control.models import (
-    Incident,
-    IncidentLogEntry,
-    ThriveAssessment,
-)
+from bluelamp.control.models import Incident, IncidentLogEntry, ThriveAssessment
 
 
 class IncidentSummaryOut(Schema):

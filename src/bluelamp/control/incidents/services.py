@@ -19,10 +19,7 @@ from django.utils import timezone
 from bluelamp.control import rules
 from bluelamp.control.actors import own_force
 from bluelamp.control.incidents.log import append_log_entry
-from bluelamp.control.models import (
-    Incident,
-    IncidentLogEntry,
-)
+from bluelamp.control.models import Incident, IncidentLogEntry
 from bluelamp.core.access import Actor, require
 from bluelamp.core.errors import Conflict, InvalidInput
 from bluelamp.core.events import emit

@@ -17,13 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from bluelamp.control import rules
 from bluelamp.control.contacts import selectors as contact_selectors
-from bluelamp.control.forms import (
-    CloseForm,
-    LogEntryForm,
-    QueueFilterForm,
-    ThriveForm,
-    TransitionForm,
-)
+from bluelamp.control.forms import CloseForm, LogEntryForm, QueueFilterForm, ThriveForm, TransitionForm
 from bluelamp.control.incidents import grading
 from bluelamp.control.incidents import log as incident_log
 from bluelamp.control.incidents import selectors as incident_selectors

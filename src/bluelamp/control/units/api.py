@@ -10,10 +10,7 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 
 from bluelamp.control.incidents import selectors as incident_selectors
-from bluelamp.control.models import (
-    Assignment,
-    UrgentAssistance,
-)
+from bluelamp.control.models import Assignment, UrgentAssistance
 from bluelamp.control.units import assignments as unit_assignments
 from bluelamp.control.units import selectors as unit_selectors
 from bluelamp.control.units import services as unit_services

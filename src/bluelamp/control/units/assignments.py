@@ -14,13 +14,7 @@ from bluelamp.business import selectors as workforce
 from bluelamp.control.actors import actor_label, actor_user, own_force
 from bluelamp.control.incidents.log import append_log_entry
 from bluelamp.control.incidents.services import lock_incident, transition_incident
-from bluelamp.control.models import (
-    Assignment,
-    BaseType,
-    Incident,
-    IncidentLogEntry,
-    Resource,
-)
+from bluelamp.control.models import Assignment, BaseType, Incident, IncidentLogEntry, Resource
 from bluelamp.control.units.services import (
     DISPATCH,
     change_status,
@@ -51,9 +45,6 @@ NEXT_STATES = {
     State.CLEARED: set(),
 }
 CANNOT_GO = {BaseType.OFF_DUTY, BaseType.UNAVAILABLE}
-
-
-# Assignments ------------------------------------------------------------------------------
 
 
 def _name(person: Person) -> str:

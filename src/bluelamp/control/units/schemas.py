@@ -7,13 +7,8 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from bluelamp.control.models import (
-    Resource,
-    UrgentAssistance,
-)
+from bluelamp.control.models import Resource, UrgentAssistance
 from bluelamp.control.units import selectors as unit_selectors
-
-# Resources (units) ------------------------------------------------------------------------
 
 
 class UnitStatusOut(Schema):

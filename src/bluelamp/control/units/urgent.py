@@ -12,11 +12,7 @@ from django.utils import timezone
 from bluelamp.control.actors import actor_label, actor_user, own_force
 from bluelamp.control.incidents.log import append_log_entry
 from bluelamp.control.incidents.services import lock_incident
-from bluelamp.control.models import (
-    IncidentLogEntry,
-    Resource,
-    UrgentAssistance,
-)
+from bluelamp.control.models import IncidentLogEntry, Resource, UrgentAssistance
 from bluelamp.control.units.services import SET_STATUS, lock_unit, on_crew, open_assignment
 from bluelamp.core.access import Actor, require
 from bluelamp.core.errors import Conflict, PermissionDenied
@@ -28,9 +24,6 @@ if TYPE_CHECKING:  # named in annotations only: people are read through business
 RAISE_URGENT = "control.raise_urgent_assistance"
 ACKNOWLEDGE_URGENT = "control.acknowledge_urgent_assistance"
 Kind = IncidentLogEntry.Kind
-
-
-# Urgent assistance ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

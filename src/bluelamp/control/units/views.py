@@ -16,10 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from bluelamp.control import dispatch_link, screens
-from bluelamp.control.forms import (
-    BoardFilterForm,
-    UnitStatusForm,
-)
+from bluelamp.control.forms import BoardFilterForm, UnitStatusForm
 from bluelamp.control.models import UnitStatus, UrgentAssistance
 from bluelamp.control.units import selectors as unit_selectors
 from bluelamp.control.units import services as unit_services
