@@ -76,7 +76,7 @@ def build_world(units: int = UNITS, seed: int = 5) -> dict[str, Any]:
     from bluelamp.business.models import Authorisation, Person, Skill
     from bluelamp.business.services import load_skills
     from bluelamp.control.models import CrewMember, Resource, UnitStatus, UnitType
-    from bluelamp.control.resources import load_unit_types, seed_unit_statuses
+    from bluelamp.control.units.services import load_unit_types, seed_unit_statuses
     from bluelamp.core import services
     from bluelamp.core.models import Bcu, Force, Role, User
 

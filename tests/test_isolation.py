@@ -15,8 +15,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from bluelamp.business import services as business_services
 from bluelamp.business.models import Person
-from bluelamp.control import resources
-from bluelamp.control.resources import load_unit_types
+from bluelamp.control.units import services as unit_services
+from bluelamp.control.units import urgent as urgent_services
+from bluelamp.control.units.services import load_unit_types
 from bluelamp.core import audit, tokens
 from bluelamp.core.models import ApiToken, Force, Role, User
 from bluelamp.core.services import seed_roles
@@ -79,8 +80,8 @@ def world() -> dict[str, object]:
     met_supervisor = User.objects.create_user(username="met-supervisor", force=met)
     Role.objects.get(force=met, code="control_supervisor").members.add(met_supervisor)
     met_supervisor = User.objects.get(pk=met_supervisor.pk)
-    met_unit = resources.create_unit(actor=met_supervisor, call_sign="MD99", unit_type="FOOT")
-    met_alert = resources.raise_urgent_assistance(actor=met_supervisor, unit=met_unit).alert
+    met_unit = unit_services.create_unit(actor=met_supervisor, call_sign="MD99", unit_type="FOOT")
+    met_alert = urgent_services.raise_urgent_assistance(actor=met_supervisor, unit=met_unit).alert
     phone = DeviceModel.objects.create(force=met, name="Phone", capital_cost=420, running_cost=360)
     met_device = Device.objects.create(force=met, model=phone, serial_number="METSN1")
     intruder = User.objects.create_user(username="city-everything", force=city)

@@ -15,8 +15,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 
-from bluelamp.control import services
+from bluelamp.control.contacts import services as contact_services
 from bluelamp.control.models import Contact, Incident
+from bluelamp.control.units import services as unit_services
 from bluelamp.core.models import Force, Role, User
 from bluelamp.core.services import seed_roles
 
@@ -127,11 +128,11 @@ def take_call(actor: User, *, where: tuple[float, float] = TRAFALGAR_SQUARE, **f
         "category": "crime.violence",
         "qualifiers": ["alcohol"],
     }
-    return services.receive_contact(actor=actor, **(values | fields)).contact
+    return contact_services.receive_contact(actor=actor, contact=contact_services.NewContact(**values | fields)).contact
 
 
 def new_incident(actor: User, **fields: Any) -> Incident:
-    return services.create_incident_from_contact(actor=actor, contact=take_call(actor, **fields))
+    return contact_services.create_incident_from_contact(actor=actor, contact=take_call(actor, **fields))
 
 
 HIGH_THREAT = {"threat": "high", "harm": "medium", "risk": "medium", "investigation": "low",
@@ -146,7 +147,7 @@ ALL_LOW = dict.fromkeys(HIGH_THREAT, "low")
 def unit_reference_data(db: None) -> None:
     """Skills and unit types, loaded on demand: transactional tests empty what migrations filled."""
     from bluelamp.business.services import load_skills
-    from bluelamp.control.resources import load_unit_types
+    from bluelamp.control.units.services import load_unit_types
 
     load_skills()
     load_unit_types()
@@ -183,13 +184,12 @@ def officer(
 
 def make_unit(actor: User, call_sign: str, unit_type: str, *crew: Any, bcu: str = "CW", status: str = "AVL") -> Any:
     """A unit of the actor's force, crewed and (by default) available."""
-    from bluelamp.control import resources
     from bluelamp.core.models import Bcu
 
     home = Bcu.objects.get(force_id=actor.force_id, code=bcu) if bcu else None
-    unit = resources.create_unit(actor=actor, call_sign=call_sign, unit_type=unit_type, home_bcu=home)
+    unit = unit_services.create_unit(actor=actor, call_sign=call_sign, unit_type=unit_type, home_bcu=home)
     if crew:
-        unit = resources.set_crew(actor=actor, unit=unit, people=crew)
+        unit = unit_services.set_crew(actor=actor, unit=unit, people=crew)
     if status != "OFF":
-        unit = resources.set_unit_status(actor=actor, unit=unit, status_code=status)
+        unit = unit_services.set_unit_status(actor=actor, unit=unit, status_code=status)
     return unit

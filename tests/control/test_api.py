@@ -9,7 +9,6 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 
-from bluelamp.control import resources
 from bluelamp.control.models import (
     Assignment,
     Contact,
@@ -19,6 +18,8 @@ from bluelamp.control.models import (
     UnitStatusChange,
     UrgentAssistance,
 )
+from bluelamp.control.units import assignments as unit_assignments
+from bluelamp.control.units import urgent as urgent_services
 from bluelamp.core import tokens
 from bluelamp.core.models import Force, Role, User
 from tests.control.conftest import (
@@ -281,15 +282,15 @@ def _met_records(handler: User) -> dict[str, int]:
 def _met_resources(force: Force | None, incident: Incident) -> dict[str, int]:
     """A Met unit assigned to the incident and with urgent assistance raised (its alert open)."""
     from bluelamp.business.services import load_skills
-    from bluelamp.control.resources import load_unit_types
+    from bluelamp.control.units.services import load_unit_types
 
     load_skills()
     load_unit_types()
     assert force is not None
     boss = make_user_in(force, "sup.records", "control_supervisor", "dispatcher")
     unit = make_unit(boss, "CW99", "FOOT", officer(force, "Patrol"))
-    assignment = resources.assign_unit(actor=boss, incident=incident, unit=unit)
-    alert = resources.raise_urgent_assistance(actor=boss, unit=unit).alert
+    assignment = unit_assignments.assign_unit(actor=boss, incident=incident, unit=unit)
+    alert = urgent_services.raise_urgent_assistance(actor=boss, unit=unit).alert
     return {"unit_id": unit.pk, "assignment_id": assignment.pk, "alert_id": alert.pk}
 
 

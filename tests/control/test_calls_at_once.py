@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from bluelamp.control import integrity, services
+from bluelamp.control import integrity
+from bluelamp.control.contacts import services as contact_services
 from bluelamp.control.models import Contact, Incident
 from bluelamp.core import audit
 from bluelamp.core.models import User
@@ -36,14 +37,16 @@ def _call(number: int) -> dict[str, Any]:
     }
 
 
-def _at_once(handler: User) -> dict[int, services.Made | BaseException]:
-    got: dict[int, services.Made | BaseException] = {}
+def _at_once(handler: User) -> dict[int, contact_services.Made | BaseException]:
+    got: dict[int, contact_services.Made | BaseException] = {}
     start = threading.Barrier(REQUESTS)
 
     def request(number: int) -> None:
         try:
             start.wait(timeout=10)
-            got[number] = services.create_incident_from_call(actor=handler, **_call(number))
+            got[number] = contact_services.create_incident_from_call(
+                actor=handler, contact=contact_services.NewContact(**_call(number))
+            )
         except BaseException as error:
             got[number] = error
         finally:
@@ -61,7 +64,7 @@ def test_calls_made_at_once_each_get_their_incident(handler: User) -> None:
     got = _at_once(handler)
 
     assert not [value for value in got.values() if isinstance(value, BaseException)]
-    made = {number: value for number, value in got.items() if isinstance(value, services.Made)}
+    made = {number: value for number, value in got.items() if isinstance(value, contact_services.Made)}
     assert made[10].incident.pk == made[11].incident.pk
     assert sorted([made[10].created, made[11].created]) == [False, True]
     incidents = Incident.objects.order_by("cad_number")
@@ -78,14 +81,16 @@ def test_calls_made_at_once_each_get_their_incident(handler: User) -> None:
 
 
 def test_two_forces_numbering_at_once_each_keep_their_own_sequence(handler: User, city_handler: User) -> None:
-    got: list[services.Made | BaseException] = []
+    got: list[contact_services.Made | BaseException] = []
     start = threading.Barrier(REQUESTS)
 
     def request(actor: User, number: int) -> None:
         try:
             start.wait(timeout=10)
             call = _call(number) | {"source_reference": "", "lat": ST_PAULS[0], "lon": ST_PAULS[1]}
-            got.append(services.create_incident_from_call(actor=actor, **call))
+            got.append(
+                contact_services.create_incident_from_call(actor=actor, contact=contact_services.NewContact(**call))
+            )
         except BaseException as error:
             got.append(error)
         finally:

@@ -7,7 +7,9 @@ import datetime as dt
 
 import pytest
 
-from bluelamp.control import selectors, services
+from bluelamp.control.contacts import services as contact_services
+from bluelamp.control.incidents import selectors as incident_selectors
+from bluelamp.control.incidents import services as incident_services
 from bluelamp.control.models import Contact
 from bluelamp.core.errors import Conflict, InvalidInput, PermissionDenied
 from bluelamp.core.models import AuditEntry, User
@@ -60,18 +62,26 @@ def test_a_contact_needs_a_place_and_a_known_category(handler: User) -> None:
 
 
 def test_a_repeated_delivery_gives_the_same_contact(handler: User) -> None:
-    first = services.receive_contact(actor=handler, address="Victoria station", **ONLINE_REPORT)
-    again = services.receive_contact(actor=handler, address="Victoria station", **ONLINE_REPORT)
+    first = contact_services.receive_contact(
+        actor=handler, contact=contact_services.NewContact(address="Victoria station", **ONLINE_REPORT)
+    )
+    again = contact_services.receive_contact(
+        actor=handler, contact=contact_services.NewContact(address="Victoria station", **ONLINE_REPORT)
+    )
     assert (first.created, again.created, again.contact.pk) == (True, False, first.contact.pk)
     assert Contact.objects.count() == 1
     assert AuditEntry.objects.filter(record_type="control.contact").count() == 1
-    other_channel = services.receive_contact(actor=handler, address="x", **(ONLINE_REPORT | {"channel": "101"}))
+    other_channel = contact_services.receive_contact(
+        actor=handler, contact=contact_services.NewContact(address="x", **ONLINE_REPORT | {"channel": "101"})
+    )
     assert other_channel.created
 
 
 def test_an_online_report_becomes_an_incident_with_every_answer_copied(handler: User) -> None:
-    contact = services.receive_contact(actor=handler, address="Victoria station", **ONLINE_REPORT).contact
-    incident = services.create_incident_from_contact(actor=handler, contact=contact)
+    contact = contact_services.receive_contact(
+        actor=handler, contact=contact_services.NewContact(address="Victoria station", **ONLINE_REPORT)
+    ).contact
+    incident = contact_services.create_incident_from_contact(actor=handler, contact=contact)
     assert (incident.opening_category, incident.description, incident.address) == (
         "crime.theft",
         ONLINE_REPORT["description"],
@@ -91,21 +101,23 @@ def test_an_online_report_becomes_an_incident_with_every_answer_copied(handler: 
 def test_a_contact_is_resolved_once(handler: User) -> None:
     contact = take_call(handler)
     with pytest.raises(InvalidInput, match="not a resolution"):
-        services.resolve_contact(actor=handler, contact=contact, resolution_code="shrug")
-    resolved = services.resolve_contact(actor=handler, contact=contact, resolution_code="signposting", note="Council")
+        contact_services.resolve_contact(actor=handler, contact=contact, resolution_code="shrug")
+    resolved = contact_services.resolve_contact(
+        actor=handler, contact=contact, resolution_code="signposting", note="Council"
+    )
     assert (resolved.outcome, resolved.resolution_code, resolved.resolution_note) == (
         "resolved",
         "signposting",
         "Council",
     )
     with pytest.raises(Conflict, match="already resolved"):
-        services.create_incident_from_contact(actor=handler, contact=contact)
+        contact_services.create_incident_from_contact(actor=handler, contact=contact)
 
 
 def test_linking_puts_the_contact_in_the_incidents_log(handler: User) -> None:
     incident = new_incident(handler)
     second_call = take_call(handler, caller_name="Alex Second", description="Fight outside the pub")
-    services.link_contact(actor=handler, contact=second_call, incident=incident, position="CW call handling 7")
+    contact_services.link_contact(actor=handler, contact=second_call, incident=incident, position="CW call handling 7")
     second_call.refresh_from_db()
     assert (second_call.outcome, second_call.incident) == ("linked", incident)
     entry = incident.log.last()
@@ -125,30 +137,30 @@ def test_possible_duplicates_are_open_incidents_near_in_place_and_time(handler: 
         near = new_incident(handler, where=NEAR_TRAFALGAR)
         far = new_incident(handler, where=(51.5155, -0.1419))  # Oxford Circus, about 1.4 km
         closed = new_incident(handler)
-        services.transition_incident(
+        incident_services.transition_incident(
             actor=dispatcher, incident=closed, to="closed", closing_category="crime.other", closing_result="x"
         )
     with clock(london_time(2026, 11, 22, 19, 30)):
         earlier = new_incident(handler)  # 90 minutes before: outside the window
     with clock(london_time(2026, 11, 22, 21, 40)):
         call = take_call(handler, where=TRAFALGAR_SQUARE)
-    found = selectors.possible_duplicates(actor=handler, contact=call)
+    found = incident_selectors.possible_duplicates(actor=handler, contact=call)
     assert [n.incident for n in found] == [near]
     assert 90 < found[0].metres < 110
     assert found[0].minutes_apart == 40
-    wider = selectors.possible_duplicates(actor=handler, contact=call, radius_metres=2000, window_minutes=180)
+    wider = incident_selectors.possible_duplicates(actor=handler, contact=call, radius_metres=2000, window_minutes=180)
     assert {n.incident for n in wider} == {near, far, earlier}
-    assert earlier not in [n.incident for n in selectors.possible_duplicates(actor=handler, contact=call)]
+    assert earlier not in [n.incident for n in incident_selectors.possible_duplicates(actor=handler, contact=call)]
     assert far.pk != closed.pk
 
 
 def test_duplicates_leave_other_forces_out(handler: User, city_handler: User) -> None:
     new_incident(city_handler, where=TRAFALGAR_SQUARE)  # a City incident at the same point
     call = take_call(handler)
-    assert selectors.possible_duplicates(actor=handler, contact=call) == []
+    assert incident_selectors.possible_duplicates(actor=handler, contact=call) == []
 
 
 def test_haversine_distance() -> None:
     # One degree of latitude is about 111.2 km.
-    assert selectors.haversine_metres(51.0, 0.0, 52.0, 0.0) == pytest.approx(111_195, rel=1e-3)
+    assert incident_selectors.haversine_metres(51.0, 0.0, 52.0, 0.0) == pytest.approx(111_195, rel=1e-3)
     assert dt.timedelta(minutes=1).total_seconds() == 60

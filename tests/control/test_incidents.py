@@ -6,7 +6,11 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from bluelamp.control import rules, services
+from bluelamp.control import rules
+from bluelamp.control.incidents import grading
+from bluelamp.control.incidents import log as incident_log
+from bluelamp.control.incidents import numbering as cad_numbers
+from bluelamp.control.incidents import services as incident_services
 from bluelamp.control.models import Incident, IncidentLogEntry, ThriveAssessment
 from bluelamp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bluelamp.core.models import Force, OutboxEvent, User
@@ -43,10 +47,10 @@ def test_numbers_allocated_in_separate_transactions_never_repeat(met: Force) -> 
     numbers = []
     for _ in range(3):
         with transaction.atomic():
-            numbers.append(services.allocate_cad_number(force=met, day=day))
+            numbers.append(cad_numbers.allocate_cad_number(force=met, day=day))
     assert numbers == [1, 2, 3]
     with pytest.raises(RuntimeError):
-        services.allocate_cad_number(force=met, day=day)  # outside a transaction the lock means nothing
+        cad_numbers.allocate_cad_number(force=met, day=day)  # outside a transaction the lock means nothing
 
 
 def test_the_database_refuses_a_repeated_cad_number(handler: User) -> None:
@@ -97,7 +101,7 @@ def test_levels_must_be_complete_and_known() -> None:
 
 def test_the_suggested_grade_is_taken_and_logged(handler: User) -> None:
     incident = new_incident(handler)
-    assessed = services.assess_incident(
+    assessed = grading.assess_incident(
         actor=handler, incident=incident, levels=HIGH_THREAT, notes={"threat": "Bottle in hand"}, expected_version=1
     )
     assert (assessed.incident.grade, assessed.incident.version) == ("I", 2)
@@ -110,10 +114,10 @@ def test_the_suggested_grade_is_taken_and_logged(handler: User) -> None:
 def test_an_override_needs_a_reason(handler: User) -> None:
     incident = new_incident(handler)
     with pytest.raises(InvalidInput, match=r"The rules suggest grade I .* say why you chose S"):
-        services.assess_incident(actor=handler, incident=incident, levels=HIGH_THREAT, grade="S")
+        grading.assess_incident(actor=handler, incident=incident, levels=HIGH_THREAT, grade="S")
     assert not ThriveAssessment.objects.exists()
     assert Incident.objects.get(pk=incident.pk).grade == ""
-    assessed = services.assess_incident(
+    assessed = grading.assess_incident(
         actor=handler, incident=incident, levels=HIGH_THREAT, grade="S", override_reason="Suspect has left"
     )
     assert (assessed.assessment.suggested_grade, assessed.assessment.grade) == ("I", "S")
@@ -123,8 +127,8 @@ def test_an_override_needs_a_reason(handler: User) -> None:
 
 def test_every_reassessment_is_a_new_version(handler: User) -> None:
     incident = new_incident(handler)
-    services.assess_incident(actor=handler, incident=incident, levels=ALL_LOW)
-    services.assess_incident(actor=handler, incident=incident, levels=HIGH_THREAT)
+    grading.assess_incident(actor=handler, incident=incident, levels=ALL_LOW)
+    grading.assess_incident(actor=handler, incident=incident, levels=HIGH_THREAT)
     versions = list(incident.assessments.values_list("number", "threat", "grade"))
     assert versions == [(1, "low", "E"), (2, "high", "I")]
     first = incident.assessments.get(number=1)
@@ -138,7 +142,7 @@ def test_every_reassessment_is_a_new_version(handler: User) -> None:
 def test_grading_needs_the_permission(handler: User, dispatcher: User) -> None:
     incident = new_incident(handler)
     with pytest.raises(PermissionDenied):
-        services.assess_incident(actor=dispatcher, incident=incident, levels=ALL_LOW)
+        grading.assess_incident(actor=dispatcher, incident=incident, levels=ALL_LOW)
 
 
 # Lifecycle --------------------------------------------------------------------------------
@@ -147,8 +151,8 @@ def test_grading_needs_the_permission(handler: User, dispatcher: User) -> None:
 def test_the_lifecycle_runs_open_resourced_at_scene_closed_and_reopens(handler: User, dispatcher: User) -> None:
     incident = new_incident(handler)
     for status in ("resourced", "at_scene"):
-        incident = services.transition_incident(actor=dispatcher, incident=incident, to=status)
-    incident = services.transition_incident(
+        incident = incident_services.transition_incident(actor=dispatcher, incident=incident, to=status)
+    incident = incident_services.transition_incident(
         actor=dispatcher,
         incident=incident,
         to="closed",
@@ -162,7 +166,9 @@ def test_the_lifecycle_runs_open_resourced_at_scene_closed_and_reopens(handler: 
     )
     assert incident.first_arrived_at is not None
     assert incident.closed_at is not None
-    incident = services.transition_incident(actor=dispatcher, incident=incident, to="open", note="Caller rang back")
+    incident = incident_services.transition_incident(
+        actor=dispatcher, incident=incident, to="open", note="Caller rang back"
+    )
     assert (incident.status, incident.closed_at, incident.version) == ("open", None, 5)
     kinds = list(incident.log.values_list("kind", flat=True))
     assert kinds == ["automatic", "assigned", "arrived", "closed", "reopened"]
@@ -171,9 +177,9 @@ def test_the_lifecycle_runs_open_resourced_at_scene_closed_and_reopens(handler: 
 def test_closing_without_category_and_result_is_refused_and_changes_nothing(handler: User, dispatcher: User) -> None:
     incident = new_incident(handler)
     with pytest.raises(InvalidInput, match="closing category and the result"):
-        services.transition_incident(actor=dispatcher, incident=incident, to="closed", closing_result="Done")
+        incident_services.transition_incident(actor=dispatcher, incident=incident, to="closed", closing_result="Done")
     with pytest.raises(InvalidInput, match="not an NSIR closing category"):
-        services.transition_incident(
+        incident_services.transition_incident(
             actor=dispatcher, incident=incident, to="closed", closing_category="made.up", closing_result="Done"
         )
     after = Incident.objects.get(pk=incident.pk)
@@ -182,11 +188,11 @@ def test_closing_without_category_and_result_is_refused_and_changes_nothing(hand
 
 def test_invalid_transitions_are_refused_with_a_clear_message(handler: User, dispatcher: User) -> None:
     incident = new_incident(handler)
-    services.transition_incident(actor=dispatcher, incident=incident, to="at_scene")
+    incident_services.transition_incident(actor=dispatcher, incident=incident, to="at_scene")
     with pytest.raises(Conflict, match=r"is at scene: it cannot become resourced \(it can become closed\)"):
-        services.transition_incident(actor=dispatcher, incident=incident, to="resourced")
+        incident_services.transition_incident(actor=dispatcher, incident=incident, to="resourced")
     with pytest.raises(InvalidInput, match="'lost' is not a status"):
-        services.transition_incident(actor=dispatcher, incident=incident, to="lost")
+        incident_services.transition_incident(actor=dispatcher, incident=incident, to="lost")
     after = Incident.objects.get(pk=incident.pk)
     assert (after.status, after.version) == ("at_scene", 2)
 
@@ -194,7 +200,7 @@ def test_invalid_transitions_are_refused_with_a_clear_message(handler: User, dis
 def test_closing_needs_the_close_permission(handler: User) -> None:
     incident = new_incident(handler)
     with pytest.raises(PermissionDenied):
-        services.transition_incident(
+        incident_services.transition_incident(
             actor=handler, incident=incident, to="closed", closing_category="crime.other", closing_result="x"
         )
 
@@ -209,9 +215,9 @@ def test_another_forces_incident_cannot_be_changed(handler: User, city: Force, m
     incident = new_incident(handler)
     outsider = make_user("sup.city", city, "control_supervisor")
     with pytest.raises(NotFound):
-        services.transition_incident(actor=outsider, incident=incident, to="resourced")
+        incident_services.transition_incident(actor=outsider, incident=incident, to="resourced")
     with pytest.raises(NotFound):
-        services.add_log_entry(actor=outsider, incident=incident, text="hello")
+        incident_log.add_log_entry(actor=outsider, incident=incident, text="hello")
     assert Incident.objects.get(pk=incident.pk).status == "open"
 
 
@@ -220,9 +226,9 @@ def test_another_forces_incident_cannot_be_changed(handler: User, city: Force, m
 
 def test_a_change_made_on_an_old_version_is_refused(handler: User, dispatcher: User) -> None:
     incident = new_incident(handler)
-    services.transition_incident(actor=dispatcher, incident=incident, to="resourced", expected_version=1)
+    incident_services.transition_incident(actor=dispatcher, incident=incident, to="resourced", expected_version=1)
     with pytest.raises(Conflict, match=r"Someone else changed CAD .* reload it"):
-        services.assess_incident(actor=handler, incident=incident, levels=HIGH_THREAT, expected_version=1)
+        grading.assess_incident(actor=handler, incident=incident, levels=HIGH_THREAT, expected_version=1)
     assert not ThriveAssessment.objects.exists()
     assert not IncidentLogEntry.objects.filter(kind="assessed").exists()
-    services.assess_incident(actor=handler, incident=incident, levels=HIGH_THREAT, expected_version=2)
+    grading.assess_incident(actor=handler, incident=incident, levels=HIGH_THREAT, expected_version=2)

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from bluelamp.control import services
+from bluelamp.control.incidents import grading
 from bluelamp.control.models import Incident
 from bluelamp.core.models import User
 from bluelamp.core.services import load_gazetteer
@@ -117,7 +117,7 @@ def test_a_change_on_one_screen_appears_on_another(
     page.get_by_role("link", name=made.reference).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(made.reference)
     expect(page.locator("body")).to_have_attribute("data-live", "connected")
-    services.assess_incident(
+    grading.assess_incident(
         actor=handler,
         incident=made,
         levels=dict.fromkeys(("threat", "harm", "risk", "investigation", "vulnerability", "engagement"), "low"),

@@ -16,8 +16,8 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from bluelamp.control import resources
 from bluelamp.control.models import Assignment, Resource
+from bluelamp.control.units import urgent as urgent_services
 from bluelamp.core.access import ClientActor
 from bluelamp.core.models import Force, User
 from tests.browser.support import axe_violations, describe
@@ -139,7 +139,7 @@ def test_urgent_assistance_takes_over_two_screens_until_acknowledged(
         expect(screen.locator("body")).to_have_attribute("data-live", "connected")
         expect(screen.get_by_role("alertdialog")).to_have_count(0)
 
-    alert = resources.raise_urgent_assistance(actor=dispatcher, unit=units["MD21"]).alert
+    alert = urgent_services.raise_urgent_assistance(actor=dispatcher, unit=units["MD21"]).alert
 
     for screen in (page, other_page):
         dialog = screen.get_by_role("alertdialog", name="Urgent assistance: MD21")

@@ -16,7 +16,8 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from bluelamp.control import integrity, services
+from bluelamp.control import integrity
+from bluelamp.control.incidents import log as incident_log
 from bluelamp.control.integrity import verify_logs
 from bluelamp.control.models import Incident, IncidentLogEntry
 from bluelamp.core import audit_checkpoints
@@ -32,14 +33,14 @@ def _two_logged_incidents(handler: User) -> tuple[Incident, Incident]:
     first, second = new_incident(handler), new_incident(handler)
     for incident in (first, second):
         for text in ("Units informed", "Caller called back", "Ambulance on way"):
-            services.add_log_entry(actor=handler, incident=incident, text=text, position="CW dispatch 3")
+            incident_log.add_log_entry(actor=handler, incident=incident, text=text, position="CW dispatch 3")
     return first, second
 
 
 def test_entries_chain_onto_the_one_before(handler: User) -> None:
     first, _ = _two_logged_incidents(handler)
     entries = list(first.log.order_by("pk"))
-    assert entries[0].previous_hash == services.GENESIS_HASH
+    assert entries[0].previous_hash == incident_log.GENESIS_HASH
     assert all(later.previous_hash == earlier.entry_hash for earlier, later in itertools.pairwise(entries))
     first.refresh_from_db()
     assert (first.log_length, first.last_log_hash) == (4, entries[-1].entry_hash)
@@ -49,13 +50,13 @@ def test_entries_chain_onto_the_one_before(handler: User) -> None:
 
 def test_a_correction_is_a_new_entry_that_names_the_old_one(handler: User) -> None:
     incident = new_incident(handler)
-    wrong = services.add_log_entry(actor=handler, incident=incident, text="Suspect wearing red")
-    fix = services.add_log_entry(actor=handler, incident=incident, text="Suspect wearing blue", corrects=wrong)
+    wrong = incident_log.add_log_entry(actor=handler, incident=incident, text="Suspect wearing red")
+    fix = incident_log.add_log_entry(actor=handler, incident=incident, text="Suspect wearing blue", corrects=wrong)
     assert (fix.kind, fix.corrects, fix.data) == ("correction", wrong, {"corrects": wrong.pk})
     assert IncidentLogEntry.objects.get(pk=wrong.pk).text == "Suspect wearing red"
     other = new_incident(handler)
     with pytest.raises(InvalidInput, match="same incident"):
-        services.add_log_entry(actor=handler, incident=other, text="x", corrects=wrong)
+        incident_log.add_log_entry(actor=handler, incident=other, text="x", corrects=wrong)
 
 
 def test_the_application_refuses_to_change_or_delete_entries(handler: User) -> None:
@@ -170,7 +171,7 @@ def test_a_key_holder_rewriting_a_checkpointed_log_is_found(handler: User) -> No
         for entry in entries[1:]:
             stored = IncidentLogEntry.objects.get(pk=entry.pk)
             stored.text, stored.previous_hash = "Nothing happened", previous
-            previous = services.log_entry_hash(stored)
+            previous = incident_log.log_entry_hash(stored)
             cursor.execute(
                 "UPDATE control_incidentlogentry SET text=%s, previous_hash=%s, entry_hash=%s WHERE id=%s",
                 [stored.text, stored.previous_hash, previous, entry.pk],

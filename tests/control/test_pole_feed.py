@@ -12,7 +12,7 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
-from bluelamp.control import services
+from bluelamp.control.incidents import services as incident_services
 from bluelamp.control.models import Incident
 from bluelamp.core import consumers
 from bluelamp.core.errors import NotFound
@@ -49,7 +49,7 @@ def test_an_incident_becomes_a_pole_event_at_its_place_once_it_commits(handler: 
     # It is shown by its CAD reference, which POLE asks the control room for.
     assert [found.event.reference for found in history.previous] == [incident.reference]
 
-    services.transition_incident(
+    incident_services.transition_incident(
         actor=dispatcher,
         incident=incident,
         to="closed",

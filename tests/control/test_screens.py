@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from bluelamp.control import services
+from bluelamp.control.incidents import grading
+from bluelamp.control.incidents import services as incident_services
 from bluelamp.control.models import Contact, Incident, IncidentLogEntry
 from bluelamp.core import selectors as core_selectors
 from bluelamp.core import services as core_services
@@ -188,8 +189,8 @@ def test_queue_lists_unresourced_first_then_oldest_with_filters(client: Client, 
     older = new_incident(handler, description="older")
     newer = new_incident(handler, description="newer")
     resourced = new_incident(handler, description="resourced")
-    services.assess_incident(actor=handler, incident=newer, levels=HIGH_THREAT)
-    services.transition_incident(actor=handler, incident=resourced, to="resourced")
+    grading.assess_incident(actor=handler, incident=newer, levels=HIGH_THREAT)
+    incident_services.transition_incident(actor=handler, incident=resourced, to="resourced")
     html = signed_in(client, handler).get(reverse("control:queue")).content.decode()
     assert html.index(older.reference) < html.index(newer.reference) < html.index(resourced.reference)
     assert "I Immediate" in html  # the grade tag
@@ -217,9 +218,9 @@ def test_queue_needs_the_permission_and_shows_only_the_own_force(
 
 def test_incident_page_shows_details_thrive_and_log(handler_client: Client, handler: User) -> None:
     incident = new_incident(handler)
-    services.assess_incident(actor=handler, incident=incident, levels=ALL_LOW)
+    grading.assess_incident(actor=handler, incident=incident, levels=ALL_LOW)
     incident.refresh_from_db()
-    services.assess_incident(
+    grading.assess_incident(
         actor=handler, incident=incident, levels=ALL_LOW, grade="S", override_reason="Bottle seen", expected_version=2
     )
     html = handler_client.get(reverse("control:incident", args=[incident.pk])).content.decode()
@@ -263,7 +264,7 @@ def test_thrive_assessment_grades_and_an_override_needs_a_reason(handler_client:
 
 def test_a_stale_version_shows_the_conflict_and_the_latest(client: Client, handler: User, dispatcher: User) -> None:
     incident = new_incident(handler)
-    services.assess_incident(actor=handler, incident=incident, levels=HIGH_THREAT, expected_version=1)
+    grading.assess_incident(actor=handler, incident=incident, levels=HIGH_THREAT, expected_version=1)
     page = signed_in(client, dispatcher).post(
         reverse("control:transition", args=[incident.pk]), {"to": "resourced", "expected_version": "1"}
     )
@@ -300,7 +301,7 @@ def test_transitions_and_closing_need_category_and_result(client: Client, handle
 
 def test_a_refused_transition_says_why(client: Client, handler: User, dispatcher: User) -> None:
     incident = new_incident(handler)
-    services.transition_incident(actor=dispatcher, incident=incident, to="at_scene")
+    incident_services.transition_incident(actor=dispatcher, incident=incident, to="at_scene")
     page = signed_in(client, dispatcher).post(
         reverse("control:transition", args=[incident.pk]), {"to": "resourced", "expected_version": "2"}
     )

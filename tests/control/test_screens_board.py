@@ -13,8 +13,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from bluelamp.control import resources
 from bluelamp.control.models import Resource, UrgentAssistance
+from bluelamp.control.units import assignments as unit_assignments
+from bluelamp.control.units import urgent as urgent_services
 from bluelamp.core.models import Force, User
 from tests.control.conftest import MakeUser, clock, london_time, make_unit, new_incident, officer
 
@@ -67,9 +68,9 @@ def test_a_status_timer_that_has_run_out_is_highlighted_in_words(
 ) -> None:
     with clock(MORNING):
         incident = new_incident(supervisor)
-        resources.assign_unit(actor=dispatcher, incident=incident, unit=units["MD21"])
+        unit_assignments.assign_unit(actor=dispatcher, incident=incident, unit=units["MD21"])
         assignment = units["MD21"].assignments.get()
-        resources.advance_assignment(actor=dispatcher, assignment=assignment, to_state="at_scene")
+        unit_assignments.advance_assignment(actor=dispatcher, assignment=assignment, to_state="at_scene")
     with clock(MORNING + dt.timedelta(minutes=46)):
         page = signed_in(client, dispatcher).get(reverse("control:units")).content.decode()
     md21 = next(r for r in rows(page) if "MD21" in r)
@@ -161,7 +162,7 @@ def test_a_status_change_never_redirects_off_the_site(
 def test_an_open_alert_takes_over_the_screens_of_its_bcu_on_page_load(
     client: Client, dispatcher: User, units: dict[str, Resource]
 ) -> None:
-    alert = resources.raise_urgent_assistance(actor=dispatcher, unit=units["MD21"]).alert  # a CW unit
+    alert = urgent_services.raise_urgent_assistance(actor=dispatcher, unit=units["MD21"]).alert  # a CW unit
     signed_in(client, dispatcher)
     for url in ("/control/incidents/", "/control/units/", "/control/units/?bcu=CW", "/control/map/"):
         page = client.get(url).content.decode()
@@ -178,7 +179,7 @@ def test_an_open_alert_takes_over_the_screens_of_its_bcu_on_page_load(
 def test_acknowledging_clears_the_alert_on_every_screen(
     client: Client, dispatcher: User, supervisor: User, units: dict[str, Resource]
 ) -> None:
-    alert = resources.raise_urgent_assistance(actor=dispatcher, unit=units["MD21"]).alert
+    alert = urgent_services.raise_urgent_assistance(actor=dispatcher, unit=units["MD21"]).alert
     response = signed_in(client, supervisor).post(
         reverse("control:acknowledge-urgent", args=[alert.pk]), {"next": "/control/units/"}, follow=True
     )
@@ -195,7 +196,7 @@ def test_acknowledging_clears_the_alert_on_every_screen(
 def test_a_call_handler_sees_the_alert_but_cannot_acknowledge_it(
     client: Client, handler: User, dispatcher: User, units: dict[str, Resource]
 ) -> None:
-    alert = resources.raise_urgent_assistance(actor=dispatcher, unit=units["MD21"]).alert
+    alert = urgent_services.raise_urgent_assistance(actor=dispatcher, unit=units["MD21"]).alert
     page = signed_in(client, handler).get("/control/incidents/").content.decode()
     assert "Urgent assistance: MD21" in page
     assert "Acknowledge MD21" not in page
@@ -207,7 +208,7 @@ def test_a_call_handler_sees_the_alert_but_cannot_acknowledge_it(
 def test_another_force_never_sees_the_alert(
     client: Client, city_handler: User, dispatcher: User, units: dict[str, Resource]
 ) -> None:
-    alert = resources.raise_urgent_assistance(actor=dispatcher, unit=units["MD21"]).alert
+    alert = urgent_services.raise_urgent_assistance(actor=dispatcher, unit=units["MD21"]).alert
     signed_in(client, city_handler)
     assert "Urgent assistance" not in client.get("/control/incidents/").content.decode()
     assert client.post(reverse("control:acknowledge-urgent", args=[alert.pk])).status_code == 404
@@ -249,7 +250,7 @@ def test_the_board_flags_units_whose_position_is_out_of_date(
 def test_after_a_refused_form_acknowledging_goes_back_to_a_page_that_opens(
     client: Client, dispatcher: User, units: dict[str, Resource]
 ) -> None:
-    resources.raise_urgent_assistance(actor=dispatcher, unit=units["MD21"])
+    urgent_services.raise_urgent_assistance(actor=dispatcher, unit=units["MD21"])
     unit = units["MD22"]
     refused = signed_in(client, dispatcher).post(
         reverse("control:unit-status", args=[unit.pk]), {"status": "ZZZ", "expected_version": unit.version}
@@ -273,7 +274,7 @@ def test_the_alert_says_where_the_unit_was_last_seen(
     try:
         with django_capture_on_commit_callbacks(execute=True):
             avl.ingest_positions(actor=feed, items=[item])
-        resources.raise_urgent_assistance(actor=dispatcher, unit=units["MD21"])
+        urgent_services.raise_urgent_assistance(actor=dispatcher, unit=units["MD21"])
         page = signed_in(client, dispatcher).get("/control/incidents/").content.decode()
     finally:
         store.forget()

@@ -13,8 +13,12 @@ from django.test import Client
 from django.urls import reverse
 from shapely.geometry import shape
 
-from bluelamp.control import resources, screens, services
+from bluelamp.control import screens
+from bluelamp.control.incidents import grading
 from bluelamp.control.models import Assignment, IncidentLogEntry, Resource
+from bluelamp.control.units import assignments as unit_assignments
+from bluelamp.control.units import services as unit_services
+from bluelamp.control.units import urgent as urgent_services
 from bluelamp.core.models import Borough, Force, User
 from tests.control.conftest import (
     ALL_LOW,
@@ -70,11 +74,11 @@ def test_the_command_view_counts_per_bcu_and_borough(
 ) -> None:
     with clock(MORNING):
         graded = new_incident(handler)  # Trafalgar Square: Westminster, Central West
-        services.assess_incident(actor=handler, incident=graded, levels=HIGH_THREAT)  # I
+        grading.assess_incident(actor=handler, incident=graded, levels=HIGH_THREAT)  # I
         waiting = new_incident(handler)
-        services.assess_incident(actor=handler, incident=waiting, levels=ALL_LOW)
+        grading.assess_incident(actor=handler, incident=waiting, levels=ALL_LOW)
         new_incident(handler, where=CAMDEN, address="Camden High Street")  # not graded, Central North
-        resources.assign_unit(actor=dispatcher, incident=graded, unit=units["MD21"])
+        unit_assignments.assign_unit(actor=dispatcher, incident=graded, unit=units["MD21"])
     with clock(MORNING + dt.timedelta(minutes=20)):
         picture = screens.command_picture(actor=commander)
         page = signed_in(client, commander).get(reverse("control:command")).content.decode()
@@ -107,7 +111,7 @@ def test_the_wall_layout_and_the_fragment(client: Client, commander: User) -> No
 def test_the_command_view_shows_open_urgent_assistance(
     client: Client, commander: User, dispatcher: User, units: dict[str, Resource]
 ) -> None:
-    resources.raise_urgent_assistance(actor=dispatcher, unit=units["NH11"])
+    urgent_services.raise_urgent_assistance(actor=dispatcher, unit=units["NH11"])
     picture = screens.command_picture(actor=commander)
     assert picture.total.urgent == 1
     assert next(a for a in picture.areas if a.code == "CN").urgent == 1
@@ -196,7 +200,7 @@ def test_a_refused_assignment_from_the_map_says_why(
     client: Client, dispatcher: User, handler: User, supervisor: User, units: dict[str, Resource]
 ) -> None:
     made = new_incident(handler)
-    resources.set_unit_status(actor=supervisor, unit=units["MD21"], status_code="OFF")
+    unit_services.set_unit_status(actor=supervisor, unit=units["MD21"], status_code="OFF")
     response = signed_in(client, dispatcher).post(
         reverse("control:map-assign", args=[made.pk]), {"unit": units["MD21"].pk}
     )

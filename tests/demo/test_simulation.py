@@ -11,7 +11,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
-from bluelamp.control import integrity, selectors
+from bluelamp.control import integrity
+from bluelamp.control.incidents import selectors as incident_selectors
 from bluelamp.control.models import Assignment, Contact, Incident, Resource
 from bluelamp.core.models import User
 from bluelamp.demo import history, scenario
@@ -84,7 +85,7 @@ def test_a_simulated_hour_leaves_every_record_consistent() -> None:
     for assignment in at_scene:
         assert assignment.unit_id not in simulator.trips
         where = simulator.positions[assignment.unit_id]
-        assert selectors.haversine_metres(*where, assignment.incident.lat, assignment.incident.lon) < 1
+        assert incident_selectors.haversine_metres(*where, assignment.incident.lat, assignment.incident.lon) < 1
     simulator.stop_arrivals()
     simulator.advance_to(simulator.started + dt.timedelta(days=2))  # everything under way ends
 
@@ -108,7 +109,7 @@ def test_a_simulated_hour_leaves_every_record_consistent() -> None:
     # Response times are computed for every incident a unit reached.
     attended = Incident.objects.filter(first_arrived_at__isnull=False)
     assert attended.count() == len({a.incident_id for a in Assignment.objects.exclude(at_scene_at=None)})
-    assert all(selectors.response_time(incident).attended_after is not None for incident in attended)
+    assert all(incident_selectors.response_time(incident).attended_after is not None for incident in attended)
 
 
 @pytest.mark.usefixtures("london")

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from bluelamp.control import resources
-from bluelamp.control import services as control_services
+from bluelamp.control.incidents import grading
 from bluelamp.control.models import Incident, Resource, UnitStatus
+from bluelamp.control.units import assignments as unit_assignments
+from bluelamp.control.units import services as unit_services
 from bluelamp.core.models import Force, User
 from bluelamp.dispatch import recommend, services
 from tests.control.conftest import HIGH_THREAT, make_unit, new_incident, officer
@@ -26,9 +27,7 @@ FAR = (51.5300, -0.1281)  # ~2.4 km
 def graded(handler: User, grade: str, **fields: Any) -> Incident:
     incident = new_incident(handler, **fields)
     reason = "" if grade == "I" else "test grade"
-    control_services.assess_incident(
-        actor=handler, incident=incident, levels=HIGH_THREAT, grade=grade, override_reason=reason
-    )
+    grading.assess_incident(actor=handler, incident=incident, levels=HIGH_THREAT, grade=grade, override_reason=reason)
     return Incident.objects.get(pk=incident.pk)
 
 
@@ -140,7 +139,7 @@ def test_committed_and_off_duty_units_are_not_offered_unless_pre_emptible(
     send(met, [fix(busy, *NEAR), fix(off, *NEAR)], django_capture_on_commit_callbacks)
     minor = graded(handler, "E", category="crime.theft")
     with django_capture_on_commit_callbacks(execute=True):
-        resources.assign_unit(actor=dispatcher, incident=minor, unit=busy)
+        unit_assignments.assign_unit(actor=dispatcher, incident=minor, unit=busy)
     urgent = graded(handler, "I", category="crime.theft")
     found = recommend.recommend(actor=dispatcher, incident=urgent)
     assert found.no_candidate is not None
@@ -231,7 +230,7 @@ def test_a_crew_change_is_seen_at_once(
     assert signs(recommend.recommend(actor=dispatcher, incident=incident)) == ["CW1"]
     untrained = officer(met, "Nodriver")
     with django_capture_on_commit_callbacks(execute=True):
-        resources.set_crew(actor=supervisor, unit=unit, people=[untrained])
+        unit_services.set_crew(actor=supervisor, unit=unit, people=[untrained])
     found = recommend.recommend(actor=dispatcher, incident=incident)
     assert found.no_candidate is not None
     assert found.no_candidate.code == "no_authorisation"
@@ -267,7 +266,7 @@ def test_unit_rows_say_which_units_are_committed_or_reserved(
 
     free, busy, held = crewed(supervisor, "CW1"), crewed(supervisor, "CW2"), crewed(supervisor, "CW3")
     minor = graded(handler, "E", category="crime.theft")
-    resources.assign_unit(actor=dispatcher, incident=minor, unit=busy)
+    unit_assignments.assign_unit(actor=dispatcher, incident=minor, unit=busy)
     now = timezone.now()
     box = {
         "type": "Polygon",

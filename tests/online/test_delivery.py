@@ -15,8 +15,9 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from bluelamp.control import selectors as control_selectors
-from bluelamp.control import services as control
+from bluelamp.control.contacts import selectors as contact_selectors
+from bluelamp.control.contacts import services as contact_services
+from bluelamp.control.incidents import services as incident_services
 from bluelamp.control.models import Contact
 from bluelamp.core.errors import NotFound
 from bluelamp.core.models import Force
@@ -35,7 +36,7 @@ def test_a_report_becomes_a_control_room_contact_with_every_answer(walk: Walk, s
     assert done.delivered == 1
     report = Report.objects.get(reference=reference)
     handler = staff("ch.met", "met", "call_handler")
-    contact = control_selectors.contact(actor=handler, contact_id=report.contact_id)  # type: ignore[arg-type]
+    contact = contact_selectors.contact(actor=handler, contact_id=report.contact_id)  # type: ignore[arg-type]
     assert contact.channel == "online"
     assert contact.source_reference == reference
     assert (contact.category, contact.caller_name, contact.caller_phone) == (
@@ -66,10 +67,10 @@ def test_a_city_report_made_on_the_met_site_is_not_visible_to_the_met(walk: Walk
     assert contact.borough is not None
     assert contact.borough.name == "City of London"
     city_handler = staff("ch.city", "city", "call_handler")
-    assert control_selectors.contact(actor=city_handler, contact_id=contact.pk).source_reference == reference
+    assert contact_selectors.contact(actor=city_handler, contact_id=contact.pk).source_reference == reference
     met_handler = staff("ch.met", "met", "call_handler")
     with pytest.raises(NotFound):
-        control_selectors.contact(actor=met_handler, contact_id=contact.pk)
+        contact_selectors.contact(actor=met_handler, contact_id=contact.pk)
     client = Client()
     client.force_login(met_handler)
     assert client.get(f"/api/v1/control/contacts/{contact.pk}").status_code == 404
@@ -92,8 +93,8 @@ def test_round_trip_from_the_met_site_to_the_control_room_and_back(walk: Walk, s
     delivery.run_once()
     report = Report.objects.get(reference=reference)
     handler = staff("ch.met", "met", "call_handler")
-    contact = control_selectors.contact(actor=handler, contact_id=report.contact_id)  # type: ignore[arg-type]
-    incident = control.create_incident_from_contact(actor=handler, contact=contact)
+    contact = contact_selectors.contact(actor=handler, contact_id=report.contact_id)  # type: ignore[arg-type]
+    incident = contact_services.create_incident_from_contact(actor=handler, contact=contact)
     assert incident.details["answers"]["Tell us what happened"].startswith("Answer to")
     assert delivery.run_once().statuses >= 1  # the control room's events read
     response = client.post("/sites/met/report/track/", {"reference": reference, "code": sent})
@@ -102,7 +103,7 @@ def test_round_trip_from_the_met_site_to_the_control_room_and_back(walk: Walk, s
     assert "Passed to an officer" in page
     assert "Your report has been passed to an officer." in page
     dispatcher = staff("disp.met", "met", "dispatcher")
-    control.transition_incident(
+    incident_services.transition_incident(
         actor=dispatcher,
         incident=incident,
         to="closed",
@@ -128,7 +129,9 @@ def test_a_resolved_contact_closes_the_report(walk: Walk, staff: Any) -> None:
     contact = Contact.objects.get(pk=report.contact_id)
     from bluelamp.control import rules
 
-    control.resolve_contact(actor=handler, contact=contact, resolution_code=next(iter(rules.resolution_codes())))
+    contact_services.resolve_contact(
+        actor=handler, contact=contact, resolution_code=next(iter(rules.resolution_codes()))
+    )
     delivery.run_once()
     assert Report.objects.get(pk=report.pk).status == "closed"
 

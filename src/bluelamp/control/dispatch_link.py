@@ -15,7 +15,8 @@ from typing import Any, Protocol
 
 from django.db import transaction
 
-from bluelamp.control import resources, services
+from bluelamp.control.incidents import log as incident_log
+from bluelamp.control.units import assignments as unit_assignments
 from bluelamp.core.access import Actor
 from bluelamp.core.errors import InvalidInput
 
@@ -135,11 +136,11 @@ def assign(
     if unit is None:
         raise InvalidInput("Choose a unit to assign: there is no recommendation without the dispatch engine.")
     with transaction.atomic():
-        assignment = resources.assign_unit(
+        assignment = unit_assignments.assign_unit(
             actor=actor, incident=incident, unit=unit, expected_version=expected_version, position=position
         )
         if override_reason:
-            services.add_log_entry(
+            incident_log.add_log_entry(
                 actor=actor,
                 incident=assignment.incident,
                 text=f"Recommendation overridden: {unit.call_sign} sent because {override_reason}",

@@ -15,8 +15,8 @@ from typing import Any
 
 from django.db.models import Exists, Max, OuterRef, Q
 
+from bluelamp.control.incidents.log import GENESIS_HASH, log_entry_hash
 from bluelamp.control.models import Incident, IncidentLogEntry
-from bluelamp.control.services import GENESIS_HASH, log_entry_hash
 from bluelamp.core import audit_checkpoints, audit_keys
 
 

@@ -1,7 +1,7 @@
 """Command and Control: contacts from every channel, incidents with their CAD reference, grade
 targets, THRIVE assessments and the tamper-evident incident log.
 
-Tables and invariants only. Writes live in ``services.py``, reads in ``selectors.py``."""
+Tables and invariants only. Writes live in each domain's services, reads in its selectors."""
 
 from __future__ import annotations
 
@@ -116,7 +116,7 @@ class Incident(Location):
 
     force = models.ForeignKey("core.Force", on_delete=models.PROTECT, related_name="+")
     cad_day = models.DateField(help_text="The day (Europe/London) the CAD number belongs to.")
-    # Given when the incident is made, from the force's counter for the day (control.services).
+    # Given when the incident is made, from the force's counter for the day (control.incidents.numbering).
     cad_number = models.PositiveIntegerField()
     created_at = models.DateTimeField(db_index=True)
     description = models.TextField(blank=True)

@@ -1,6 +1,6 @@
 """Reads for the live control-room screens: the resource board, the urgent-assistance takeover,
 the command view and the map. Every read starts from a scoped selector
-(``resource_selectors``, ``selectors``), so a screen never shows another force's records and
+(``units.selectors``, ``incidents.selectors``), so a screen never shows another force's records and
 answers 403 without the permission."""
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from bluelamp.business import selectors as workforce
-from bluelamp.control import dispatch_link, resource_selectors, rules, selectors
+from bluelamp.control import dispatch_link, rules
 from bluelamp.control.dispatch_link import Position
+from bluelamp.control.incidents import selectors as incident_selectors
 from bluelamp.control.models import Assignment, BaseType, CrewMember, Incident, Resource, UnitType, UrgentAssistance
+from bluelamp.control.units import selectors as unit_selectors
 from bluelamp.core.access import Actor, scoped
 from bluelamp.core.models import Bcu
 
@@ -82,7 +84,7 @@ def board(
     status, time in it and any status timer that has run out, crew with their current
     authorisations, and the incident they are committed to."""
     now = now or timezone.now()
-    found = resource_selectors.units(actor=actor, bcu_code=bcu_code, base_type=base_type)
+    found = unit_selectors.units(actor=actor, bcu_code=bcu_code, base_type=base_type)
     if unit_type:
         found = found.filter(unit_type__code=unit_type)
     today = workforce.as_day(now)
@@ -142,12 +144,12 @@ def alerts_for_screen(*, actor: Actor, bcu_code: str = "") -> list[UrgentAssista
     """Open urgent-assistance alerts a screen shows: every one of the force's when the screen
     shows all BCUs, otherwise that BCU's (and any unit without a home BCU). Empty for someone
     who may not see units."""
-    if not actor.has_perm(resource_selectors.VIEW_UNIT) or actor.force_id is None:
+    if not actor.has_perm(unit_selectors.VIEW_UNIT) or actor.force_id is None:
         return []
     found = scoped(
         UrgentAssistance.objects.select_related("unit", "unit__unit_type", "bcu", "incident"),
         actor,
-        permission=resource_selectors.VIEW_UNIT,
+        permission=unit_selectors.VIEW_UNIT,
         force_field="unit__force",
     ).filter(acknowledged_at__isnull=True)
     if bcu_code:
@@ -215,8 +217,8 @@ def _compliance(incidents: QuerySet[Incident], now: dt.datetime) -> dict[tuple[s
     for item in incidents:
         key = (item.grade, item.cad_day)
         if key not in targets:
-            targets[key] = selectors.target_for(item.grade, item.created_at)
-        measured = selectors.response_time(item, now=now, target=targets[key])
+            targets[key] = incident_selectors.target_for(item.grade, item.created_at)
+        measured = incident_selectors.response_time(item, now=now, target=targets[key])
         if measured.met is None:
             continue  # still within target, not attended: not yet counted
         for area in (item.bcu.code if item.bcu else "", item.borough.gss_code if item.borough else "", "*"):
@@ -235,7 +237,7 @@ def command_picture(*, actor: Actor, bcu_code: str = "", now: dt.datetime | None
     areas = {b.code: AreaPicture(b.code, b.name) for b in bcus}
     boroughs: dict[str, AreaPicture] = {}
     total = AreaPicture("*", "Whole force")
-    open_incidents = selectors.incidents(actor=actor, bcu_code=bcu_code).select_related("bcu", "borough")
+    open_incidents = incident_selectors.incidents(actor=actor, bcu_code=bcu_code).select_related("bcu", "borough")
     for item in open_incidents:
         pictures = [total]
         if item.bcu and item.bcu.code in areas:
@@ -252,7 +254,7 @@ def command_picture(*, actor: Actor, bcu_code: str = "", now: dt.datetime | None
     for picture in [total, *areas.values(), *boroughs.values()]:
         picture.unresourced.sort(key=lambda pair: -pair[1])
     unit_types: set[str] = set()
-    units = resource_selectors.units(actor=actor, bcu_code=bcu_code, base_type=BaseType.AVAILABLE)
+    units = unit_selectors.units(actor=actor, bcu_code=bcu_code, base_type=BaseType.AVAILABLE)
     counts = Counter((u.home_bcu.code if u.home_bcu else "", u.unit_type.code) for u in units)
     for (code, kind), count in counts.items():
         unit_types.add(kind)
@@ -261,7 +263,7 @@ def command_picture(*, actor: Actor, bcu_code: str = "", now: dt.datetime | None
                 counted.available_by_type[kind] = counted.available_by_type.get(kind, 0) + count
     today = timezone.localdate(now)
     created_today = scoped(
-        Incident.objects.select_related("bcu", "borough"), actor, permission=selectors.VIEW_INCIDENT
+        Incident.objects.select_related("bcu", "borough"), actor, permission=incident_selectors.VIEW_INCIDENT
     ).filter(cad_day=today, grade__in=["I", "S"])
     if bcu_code:
         created_today = created_today.filter(bcu__code=bcu_code)
@@ -351,7 +353,7 @@ def map_data(*, actor: Actor, bcu_code: str = "", now: dt.datetime | None = None
     their status and position (when known)."""
     now = now or timezone.now()
     incidents = []
-    for item in selectors.incidents(actor=actor, bcu_code=bcu_code)[:500]:
+    for item in incident_selectors.incidents(actor=actor, bcu_code=bcu_code)[:500]:
         incidents.append(
             {
                 "id": item.pk,
@@ -368,7 +370,7 @@ def map_data(*, actor: Actor, bcu_code: str = "", now: dt.datetime | None = None
         )
     positions = unit_positions(actor=actor)
     units = []
-    for unit in resource_selectors.units(actor=actor, bcu_code=bcu_code).exclude(status__base_type=BaseType.OFF_DUTY):
+    for unit in unit_selectors.units(actor=actor, bcu_code=bcu_code).exclude(status__base_type=BaseType.OFF_DUTY):
         where = positions.get(unit.pk)
         units.append(
             {

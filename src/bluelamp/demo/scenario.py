@@ -26,8 +26,9 @@ from bluelamp.business import services as hr
 from bluelamp.business import workforce_csv
 from bluelamp.business.demo import EXAMPLE_WORKFORCE, load_example_units
 from bluelamp.business.models import Person
-from bluelamp.control import resources, rules
+from bluelamp.control import rules
 from bluelamp.control.models import Resource
+from bluelamp.control.units import services as unit_services
 from bluelamp.core import tokens
 from bluelamp.core.access import ClientActor
 from bluelamp.core.models import Bcu, Force, Role, User
@@ -279,8 +280,10 @@ def build(*, seed: int, units: int, report: Report = lambda _: None) -> Built:
 
 @transaction.atomic
 def _create_unit(actor: User, planned: PlannedUnit, bcu: Bcu, crew: list[Person]) -> Resource:
-    unit = resources.create_unit(actor=actor, call_sign=planned.call_sign, unit_type=planned.unit_type, home_bcu=bcu)
-    unit = resources.set_crew(actor=actor, unit=unit, people=crew)
+    unit = unit_services.create_unit(
+        actor=actor, call_sign=planned.call_sign, unit_type=planned.unit_type, home_bcu=bcu
+    )
+    unit = unit_services.set_crew(actor=actor, unit=unit, people=crew)
     if not planned.off_duty:
-        unit = resources.set_unit_status(actor=actor, unit=unit, status_code="AVL")
+        unit = unit_services.set_unit_status(actor=actor, unit=unit, status_code="AVL")
     return unit

@@ -11,7 +11,7 @@ from django.db import transaction
 from bluelamp.business.charging_demo import load_example_charging
 from bluelamp.business.demo import load_example_workforce
 from bluelamp.business.services import load_skills
-from bluelamp.control.resources import load_unit_types
+from bluelamp.control.units.services import load_unit_types
 from bluelamp.core import services
 from bluelamp.core.models import Force, Role, User
 from bluelamp.demo import places

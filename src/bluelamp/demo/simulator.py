@@ -28,9 +28,13 @@ from typing import Any
 from django.db import close_old_connections
 from django.utils import timezone
 
-from bluelamp.control import resources, services
+from bluelamp.control.contacts import services as contact_services
+from bluelamp.control.incidents import grading
+from bluelamp.control.incidents import services as incident_services
+from bluelamp.control.incidents.selectors import haversine_metres, possible_duplicates
 from bluelamp.control.models import Assignment, Contact, Incident, Resource
-from bluelamp.control.selectors import haversine_metres, possible_duplicates
+from bluelamp.control.units import assignments as unit_assignments
+from bluelamp.control.units import urgent as urgent_services
 from bluelamp.core import selectors as core_selectors
 from bluelamp.core.errors import DomainError, OutsideServiceArea
 from bluelamp.demo import scenario
@@ -282,17 +286,19 @@ class Simulator:
         channel = "999" if grade == "I" or self.rng.random() < self.spec["calls"]["emergency_share"] / 2 else "101"
         (lat, lon), location = self._place_for(item["category"])
         name, phone = self._caller()
-        received = services.receive_contact(
+        received = contact_services.receive_contact(
             actor=self.handler,
-            channel=channel,
-            caller_name=name,
-            caller_phone=phone,
-            address=location.replace("On or near ", ""),
-            lat=lat,
-            lon=lon,
-            description=f"Caller reports {item['category'].split('.')[-1].replace('_', ' ')} (simulated call)",
-            category=item["category"],
-            qualifiers=list(item.get("qualifiers", [])),
+            contact=contact_services.NewContact(
+                channel=channel,
+                caller_name=name,
+                caller_phone=phone,
+                address=location.replace("On or near ", ""),
+                lat=lat,
+                lon=lon,
+                description=f"Caller reports {item['category'].split('.')[-1].replace('_', ' ')} (simulated call)",
+                category=item["category"],
+                qualifiers=list(item.get("qualifiers", [])),
+            ),
         )
         self.stats.contacts[channel] += 1
         self.decide(received.contact, item, grade)
@@ -300,11 +306,11 @@ class Simulator:
     def decide(self, contact: Contact, item: dict[str, Any], grade: str) -> None:
         duplicates = possible_duplicates(actor=self.handler, contact=contact)
         if duplicates and self.rng.random() < 0.8:
-            services.link_contact(actor=self.handler, contact=contact, incident=duplicates[0].incident)
+            contact_services.link_contact(actor=self.handler, contact=contact, incident=duplicates[0].incident)
             self.stats.linked += 1
             return
         if self.rng.random() >= item["incident_share"]:
-            services.resolve_contact(
+            contact_services.resolve_contact(
                 actor=self.handler,
                 contact=contact,
                 resolution_code=self.rng.choice(["advice", "signposting", "referral", "no_further_action"]),
@@ -312,10 +318,10 @@ class Simulator:
             )
             self.stats.resolved += 1
             return
-        incident = services.create_incident_from_contact(actor=self.handler, contact=contact)
+        incident = contact_services.create_incident_from_contact(actor=self.handler, contact=contact)
         levels = self.spec["calls"]["thrive_by_grade"][grade]
         reason = "Referred to a partner agency: no police attendance needed." if grade == "R" else ""
-        services.assess_incident(
+        grading.assess_incident(
             actor=self.handler, incident=incident, levels=levels, grade=grade, override_reason=reason
         )
         self.stats.incidents[grade] += 1
@@ -341,16 +347,18 @@ class Simulator:
         hotlist, reason = self.rng.choice(
             [("PNC", "Stolen vehicle"), ("DVLA", "No insurance"), ("Local", "Vehicle of interest: drugs supply")]
         )
-        received = services.receive_contact(
+        received = contact_services.receive_contact(
             actor=self.handler,
-            channel="anpr",
-            address=location.replace("On or near ", ""),
-            lat=lat,
-            lon=lon,
-            description=f"ANPR hit {plate}: {reason}",
-            category="transport.anpr_hit",
-            details={"plate": plate, "camera": f"CAM-{self.rng.randint(1000, 9999)}", "hotlist": hotlist},
-            source_reference=f"ANPR-{self.settings.seed}-{next(self._sequence)}",
+            contact=contact_services.NewContact(
+                channel="anpr",
+                address=location.replace("On or near ", ""),
+                lat=lat,
+                lon=lon,
+                description=f"ANPR hit {plate}: {reason}",
+                category="transport.anpr_hit",
+                details={"plate": plate, "camera": f"CAM-{self.rng.randint(1000, 9999)}", "hotlist": hotlist},
+                source_reference=f"ANPR-{self.settings.seed}-{next(self._sequence)}",
+            ),
         )
         self.stats.contacts["anpr"] += 1
         item = {"category": "transport.anpr_hit", "incident_share": 0.3, "on_scene_minutes": [10, 30]}
@@ -365,16 +373,16 @@ class Simulator:
         if not at_scene:
             return
         unit = self.rng.choice(at_scene).unit
-        raised = resources.raise_urgent_assistance(actor=self.dispatcher, unit=unit, position="SIM")
+        raised = urgent_services.raise_urgent_assistance(actor=self.dispatcher, unit=unit, position="SIM")
         self.stats.urgent_assistance += 1
         # Left for the people at the screens first; acknowledged by the simulation if nobody does.
         self._schedule(self.clock + dt.timedelta(seconds=90 * max(1.0, self.settings.speed)), "acknowledge", raised)
 
-    def _acknowledge(self, raised: resources.Raised) -> None:
+    def _acknowledge(self, raised: urgent_services.Raised) -> None:
         alert = raised.alert
         alert.refresh_from_db()
         if alert.acknowledged_at is None:
-            resources.acknowledge_urgent_assistance(actor=self.supervisor, alert=alert, position="SIM")
+            urgent_services.acknowledge_urgent_assistance(actor=self.supervisor, alert=alert, position="SIM")
 
     # Dispatch and driving -------------------------------------------------------------------
 
@@ -398,7 +406,9 @@ class Simulator:
             self._drive(assignment, incident, item)
 
     def _drive(self, assignment: Assignment, incident: Incident, item: dict[str, Any]) -> None:
-        resources.advance_assignment(actor=self.dispatcher, assignment=assignment, to_state="en_route", position="SIM")
+        unit_assignments.advance_assignment(
+            actor=self.dispatcher, assignment=assignment, to_state="en_route", position="SIM"
+        )
         unit_type = assignment.unit.unit_type.code
         driving = self.spec["driving"]
         kmh = driving["kmh"].get(unit_type, 30) * (driving["emergency_factor"] if incident.grade == "I" else 1.0)
@@ -417,7 +427,9 @@ class Simulator:
             self.positions[assignment.unit_id] = trip.end
         if assignment.state == Assignment.State.CLEARED:
             return
-        resources.advance_assignment(actor=self.dispatcher, assignment=assignment, to_state="at_scene", position="SIM")
+        unit_assignments.advance_assignment(
+            actor=self.dispatcher, assignment=assignment, to_state="at_scene", position="SIM"
+        )
         self.stats.arrivals += 1
         incident = assignment.incident
         made = self.created.pop(incident.pk, None)  # first arrival: measured in simulated time
@@ -432,7 +444,7 @@ class Simulator:
         assignment_id, item = payload
         assignment = Assignment.objects.select_related("unit", "incident").get(pk=assignment_id)
         if assignment.state != Assignment.State.CLEARED:
-            resources.advance_assignment(
+            unit_assignments.advance_assignment(
                 actor=self.dispatcher, assignment=assignment, to_state="cleared", position="SIM"
             )
             self.stats.cleared += 1
@@ -445,7 +457,7 @@ class Simulator:
         if incident.status == Incident.Status.CLOSED:
             return
         family = incident.opening_category.split(".")[0]
-        services.transition_incident(
+        incident_services.transition_incident(
             actor=self.dispatcher,
             incident=incident,
             to=Incident.Status.CLOSED,

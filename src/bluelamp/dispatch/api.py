@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from bluelamp.control import selectors as control_selectors
+from bluelamp.control.incidents import selectors as incident_selectors
 from bluelamp.core.access import request_actor
 from bluelamp.core.schemas import ERRORS, WRITE_ERRORS
 from bluelamp.dispatch import avl, recommend, selectors, services
@@ -187,7 +187,7 @@ def _recommendation_out(found: recommend.Recommendation) -> RecommendationOut:
 )
 def recommendation(request: HttpRequest, incident_id: int, preemptible: bool = False) -> RecommendationOut:
     actor = request_actor(request)
-    incident = control_selectors.incident(actor=actor, incident_id=incident_id)
+    incident = incident_selectors.incident(actor=actor, incident_id=incident_id)
     return _recommendation_out(recommend.recommend(actor=actor, incident=incident, preemptible=preemptible))
 
 
@@ -212,7 +212,7 @@ class DispatchOut(Schema):
 )
 def dispatch(request: HttpRequest, incident_id: int, body: DispatchIn) -> DispatchOut:
     actor = request_actor(request)
-    incident = control_selectors.incident(actor=actor, incident_id=incident_id)
+    incident = incident_selectors.incident(actor=actor, incident_id=incident_id)
     done = services.dispatch(
         actor=actor,
         incident=incident,

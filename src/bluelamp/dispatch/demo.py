@@ -10,7 +10,7 @@ import shapely
 from django.utils import timezone
 from shapely.geometry.base import BaseGeometry
 
-from bluelamp.control import resource_selectors as fleet
+from bluelamp.control.units import selectors as unit_selectors
 from bluelamp.core.access import ClientActor
 from bluelamp.core.geography import geometry_from_geojson
 from bluelamp.core.models import Borough, Force
@@ -40,7 +40,7 @@ def place_demo_units(*, force: Force, seed: int = 20261125) -> int:
         return 0
     now = timezone.now().isoformat()
     items = []
-    for unit_id, home_bcu_id in fleet.unit_home_bcus(force.pk):
+    for unit_id, home_bcu_id in unit_selectors.unit_home_bcus(force.pk):
         lat, lon = _inside(rng.choice(boroughs.get(home_bcu_id) or boroughs[None]), rng)
         items.append({"unit": unit_id, "at": now, "lat": lat, "lon": lon, "speed": 0.0, "source": "demo"})
     feed = ClientActor(token_id=0, name="demo AVL", force_id=force.pk, permissions=frozenset({avl.SEND_POSITIONS}))

@@ -9,7 +9,7 @@ operations (masks, one distance formula, one partial sort) rather than a Python 
 
 The index is a fast pre-filter, not the authority: the recommender re-reads the few units it
 is about to offer from the database (status, commitment, reservation), and assigning a unit
-goes through ``control.resources.assign_unit``, which checks everything again."""
+goes through ``control.units.assignments.assign_unit``, which checks everything again."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from bluelamp.control import selectors as control
+from bluelamp.control.incidents import selectors as incident_selectors
 from bluelamp.core import consumers, live
 from bluelamp.core.access import ClientActor
 from bluelamp.core.models import OutboxEvent
@@ -36,7 +36,7 @@ def _tag(event: OutboxEvent) -> None:
     incident_id = int(event.payload.get("incident_id") or 0)
     if event.topic != "control.incident.created" or not incident_id or event.force_id is None:
         return
-    incident = control.incident(actor=tagging_actor(event.force_id), incident_id=incident_id)
+    incident = incident_selectors.incident(actor=tagging_actor(event.force_id), incident_id=incident_id)
     due = services.operations_holding([incident])
     if due:  # most calls fall in no operation
         services.tag_to_operations(due)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from bluelamp.control import selectors as control_selectors
+from bluelamp.control.incidents import selectors as incident_selectors
 from bluelamp.core.access import Actor, require
 from bluelamp.core.errors import InvalidInput
 from bluelamp.core.geography import to_bng
@@ -79,7 +79,7 @@ def recommend(
 ) -> Recommendation:
     """The ``limit`` best units for ``incident`` with reasons, or why there is none."""
     require(actor, RECOMMEND)
-    incident = control_selectors.incident(actor=actor, incident_id=incident.pk)  # 404 for another force's
+    incident = incident_selectors.incident(actor=actor, incident_id=incident.pk)  # 404 for another force's
     if incident.lat is None or incident.lon is None:
         raise InvalidInput(f"{incident.reference} has no location yet: add one to get a recommendation.")
     requirement = requirement_of(incident)

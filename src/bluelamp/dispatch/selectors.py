@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from bluelamp.control import resource_selectors
+from bluelamp.control.units import selectors as unit_selectors
 from bluelamp.core.access import Actor, get_scoped, require, scoped
 from bluelamp.core.errors import PermissionDenied
 from bluelamp.dispatch import store
@@ -42,7 +42,7 @@ def position_history(
     *, actor: Actor, unit_id: int, since: dt.datetime | None = None, until: dt.datetime | None = None
 ) -> QuerySet[PositionSample]:
     """The sampled history of one unit (404 for another force's unit)."""
-    unit = resource_selectors.unit(actor=actor, unit_id=unit_id, permission=VIEW_POSITIONS)
+    unit = unit_selectors.unit(actor=actor, unit_id=unit_id, permission=VIEW_POSITIONS)
     found = PositionSample.objects.filter(unit=unit)
     if since is not None:
         found = found.filter(at__gte=since)

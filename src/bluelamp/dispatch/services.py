@@ -15,10 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 from shapely.geometry import mapping
 
-from bluelamp.control import resource_selectors as fleet
-from bluelamp.control import resources
-from bluelamp.control import selectors as control_selectors
-from bluelamp.control import services as control_services
+from bluelamp.control.incidents import log as incident_log
+from bluelamp.control.incidents import selectors as incident_selectors
+from bluelamp.control.units import assignments as unit_assignments
+from bluelamp.control.units import selectors as unit_selectors
+from bluelamp.control.units import services as unit_services
 from bluelamp.core.access import Actor, require
 from bluelamp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bluelamp.core.events import emit
@@ -76,9 +77,9 @@ def dispatch(
 ) -> Dispatched:
     """Send the recommended unit(s) — as many as the incident needs — in one call; or send
     ``unit_id`` instead, which, if it is not among the recommended, needs a ``reason`` that is
-    written to the incident's log. Assignment goes through ``control.resources.assign_unit``,
+    written to the incident's log. Assignment goes through ``control.units.assignments.assign_unit``,
     which checks status, crew and commitment again."""
-    require(actor, resources.DISPATCH)
+    require(actor, unit_services.DISPATCH)
     recommendation = recommender.recommend(actor=actor, incident=incident, preemptible=preemptible)
     incident = recommendation.incident
     chosen = [o for o in recommendation.offered if o.recommended]
@@ -100,10 +101,10 @@ def dispatch(
                 + (f" ({', '.join(named)})" if named else "")
                 + ": give the reason for choosing it; it is written to the incident log."
             )
-        unit = fleet.force_units(incident.force_id, units[:1]).get(units[0])
+        unit = unit_selectors.force_units(incident.force_id, units[:1]).get(units[0])
         if unit is None:
             raise NotFound("No such unit in your force.")
-        control_services.add_log_entry(
+        incident_log.add_log_entry(
             actor=actor,
             incident=incident,
             text=(
@@ -113,13 +114,15 @@ def dispatch(
             position=position,
         )
     for pk in units:
-        unit = fleet.force_units(incident.force_id, [pk]).get(pk)
+        unit = unit_selectors.force_units(incident.force_id, [pk]).get(pk)
         if unit is None:
             raise NotFound("No such unit in your force.")
         offered = next((o for o in recommendation.offered if o.candidate.unit_id == pk), None)
         reassign = bool(preemptible and offered and offered.candidate.preemptible)
         assignments.append(
-            resources.assign_unit(actor=actor, incident=incident, unit=unit, reassign=reassign, position=position)
+            unit_assignments.assign_unit(
+                actor=actor, incident=incident, unit=unit, reassign=reassign, position=position
+            )
         )
     emit(
         "dispatch.recommendation.overridden" if overridden else "dispatch.recommendation.followed",
@@ -228,7 +231,7 @@ def reserve_units(*, actor: Actor, operation: Operation, unit_ids: list[int]) ->
     now = timezone.now()
     if locked.ends_at <= now:
         raise Conflict(f"Operation {locked.name} has ended.")
-    units = fleet.force_units(locked.force_id, unit_ids)
+    units = unit_selectors.force_units(locked.force_id, unit_ids)
     missing = [pk for pk in unit_ids if pk not in units]
     if missing:
         raise NotFound(f"No such unit(s) in your force: {', '.join(map(str, missing))}.")
@@ -380,4 +383,4 @@ def _tag(operation: Operation, incident: Incident) -> OperationIncident | None:
 
 
 def incident_view(actor: Actor, incident_id: int) -> Incident:
-    return control_selectors.incident(actor=actor, incident_id=incident_id)
+    return incident_selectors.incident(actor=actor, incident_id=incident_id)

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from bluelamp.business.selectors import as_day, skills_held
-from bluelamp.control import resource_selectors as fleet
+from bluelamp.control.units import selectors as unit_selectors
 from bluelamp.dispatch.index import Capability, ForceIndex, UnitRow
 from bluelamp.dispatch.models import OperationResource, UnitPosition
 from bluelamp.dispatch.rules import avl_rules
@@ -57,7 +57,7 @@ def loaded(force_id: int) -> ForceIndex | None:
 
 
 def _build(force_id: int) -> ForceIndex:
-    count = fleet.unit_count(force_id)
+    count = unit_selectors.unit_count(force_id)
     index = ForceIndex(force_id, capacity=max(1024, 1 << int(count * 1.25).bit_length()))
     index.set_units(unit_rows(force_id))
     day = as_day(timezone.now())
@@ -112,8 +112,10 @@ def running_reservations(force_id: int, at: dt.datetime) -> Q:
 
 def unit_rows(force_id: int, unit_ids: list[int] | None = None) -> list[UnitRow]:
     """Every unit of the force (or those named) with its status, commitment and reservation."""
-    rows = {pk: UnitRow(pk, sign, kind, base) for pk, sign, kind, base in fleet.unit_states(force_id, unit_ids)}
-    for unit_id, incident_id, grade in fleet.open_commitments(rows):
+    rows = {
+        pk: UnitRow(pk, sign, kind, base) for pk, sign, kind, base in unit_selectors.unit_states(force_id, unit_ids)
+    }
+    for unit_id, incident_id, grade in unit_selectors.open_commitments(rows):
         rows[unit_id].committed_incident_id, rows[unit_id].committed_grade = incident_id, grade or ""
     now = timezone.now()
     reserved = OperationResource.objects.filter(running_reservations(force_id, now), unit_id__in=rows)
@@ -124,16 +126,16 @@ def unit_rows(force_id: int, unit_ids: list[int] | None = None) -> list[UnitRow]
 
 def capabilities(force_id: int, *, day: dt.date, unit_ids: list[int] | None = None) -> dict[int, Capability]:
     """What each unit's current crew can do on ``day``: whether the crew meets its unit type's
-    needs (the same test as ``control.resources.crew_problems``), the authorisations every
+    needs (the same test as ``control.units.assignments.crew_problems``), the authorisations every
     member holds and those at least one holds."""
     crews: dict[int, list[int]] = defaultdict(list)
-    for unit_id, person_id in fleet.current_crews(force_id, unit_ids):
+    for unit_id, person_id in unit_selectors.current_crews(force_id, unit_ids):
         crews[unit_id].append(person_id)
     held: dict[int, set[str]] = defaultdict(set)
     for person_id, code in skills_held([p for members in crews.values() for p in members], day):
         held[person_id].add(code)
     found = {}
-    for unit_id, kind in fleet.unit_types_of(force_id, unit_ids):
+    for unit_id, kind in unit_selectors.unit_types_of(force_id, unit_ids):
         members = [held[p] for p in crews.get(unit_id, [])]
         every = frozenset(set.intersection(*members)) if members else frozenset()
         anyone = frozenset(set.union(*members)) if members else frozenset()
@@ -176,6 +178,6 @@ def refresh_units_on(force_id: int, incident_id: int) -> None:
     """Re-read the units assigned to an incident (its grade decides what they are committed to)."""
     if loaded(force_id) is None:
         return
-    units = fleet.units_committed_to(incident_id)
+    units = unit_selectors.units_committed_to(incident_id)
     if units:
         refresh_units(force_id, units)

@@ -22,7 +22,8 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
 
-from bluelamp.control import selectors as control_selectors
+from bluelamp.control.contacts import selectors as contact_selectors
+from bluelamp.control.contacts import services as contact_services
 from bluelamp.core import consumers
 from bluelamp.core.access import ClientActor
 from bluelamp.core.models import OutboxEvent
@@ -104,24 +105,25 @@ def _addition_payload(delivery: Delivery) -> dict[str, Any]:
 
 
 def _to_control(delivery: Delivery) -> str:
-    from bluelamp.control import services as control
 
     report = delivery.report
     actor = intake_actor(report.force_id)
     if delivery.update_id:
         update = delivery.update
         assert update is not None
-        received = control.receive_contact(
+        received = contact_services.receive_contact(
             actor=actor,
-            channel=ONLINE_CHANNEL,
-            source_reference=f"{report.reference}/{update.pk}",
-            description=f"More information from the reporter of online report {report.reference}: {update.text}",
-            address=report.address,
-            lat=report.lat,
-            lon=report.lon,
-            caller_name=report.reporter_name,
-            caller_phone=report.reporter_phone,
-            details={"adds_to_report": report.reference, "addition": update.text},
+            contact=contact_services.NewContact(
+                channel=ONLINE_CHANNEL,
+                source_reference=f"{report.reference}/{update.pk}",
+                description=f"More information from the reporter of online report {report.reference}: {update.text}",
+                address=report.address,
+                lat=report.lat,
+                lon=report.lon,
+                caller_name=report.reporter_name,
+                caller_phone=report.reporter_phone,
+                details={"adds_to_report": report.reference, "addition": update.text},
+            ),
         )
         return f"contact {received.contact.pk}"
     data = payload(report)
@@ -136,20 +138,22 @@ def _to_control(delivery: Delivery) -> str:
         "anonymous": report.anonymous,
         "evidence": data["evidence"],
     }
-    received = control.receive_contact(
+    received = contact_services.receive_contact(
         actor=actor,
-        channel=ONLINE_CHANNEL,
-        received_at=report.submitted_at,
-        source_reference=report.reference,
-        description=report.description or report.journey_title,
-        category=report.category,
-        qualifiers=report.qualifiers,
-        address=report.address,
-        lat=report.lat,
-        lon=report.lon,
-        caller_name=report.reporter_name,
-        caller_phone=report.reporter_phone,
-        details=details,
+        contact=contact_services.NewContact(
+            channel=ONLINE_CHANNEL,
+            received_at=report.submitted_at,
+            source_reference=report.reference,
+            description=report.description or report.journey_title,
+            category=report.category,
+            qualifiers=report.qualifiers,
+            address=report.address,
+            lat=report.lat,
+            lon=report.lon,
+            caller_name=report.reporter_name,
+            caller_phone=report.reporter_phone,
+            details=details,
+        ),
     )
     Report.objects.filter(pk=report.pk).update(contact_id=received.contact.pk)
     return f"contact {received.contact.pk}"
@@ -266,7 +270,7 @@ def _reports_for_contacts(contact_ids: list[int]) -> dict[int, Report]:
 
 
 def _reports_for_incident(incident_id: int) -> list[Report]:
-    return list(_reports_for_contacts(control_selectors.contact_ids_of(incident_id)).values())
+    return list(_reports_for_contacts(contact_selectors.contact_ids_of(incident_id)).values())
 
 
 def _apply(event: OutboxEvent) -> None:

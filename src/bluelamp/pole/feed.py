@@ -15,7 +15,7 @@ is tried again with backoff, and feeding an incident again is safe: every step i
 from __future__ import annotations
 
 from bluelamp.control import rules
-from bluelamp.control import selectors as control
+from bluelamp.control.incidents import selectors as incident_selectors
 from bluelamp.core import consumers
 from bluelamp.core.access import ClientActor
 from bluelamp.core.models import OutboxEvent
@@ -39,7 +39,7 @@ PERMISSIONS = frozenset(
 def _cad_references(force_id: int, source_ids: list[str]) -> dict[str, str]:
     """The CAD references of the force's incidents with these ids (POLE's ``source_id``)."""
     ids = [int(source_id) for source_id in source_ids if source_id.isdecimal()]
-    found = control.incident_references(actor=feed_actor(force_id), incident_ids=ids)
+    found = incident_selectors.incident_references(actor=feed_actor(force_id), incident_ids=ids)
     return {str(pk): reference for pk, reference in found.items()}
 
 
@@ -62,7 +62,7 @@ consumers.register(CONSUMER, topics=tuple(TOPICS), handle=_on_event)
 def feed_incident(*, force_id: int, incident_id: int) -> None:
     """Bring POLE's copy of the incident up to date: the event and its place."""
     actor = feed_actor(force_id)
-    incident = control.incident(actor=actor, incident_id=incident_id)
+    incident = incident_selectors.incident(actor=actor, incident_id=incident_id)
     category = rules.nsir_categories().get(incident.opening_category)
     event = services.EventIn(
         kind=catalogue.INCIDENT,

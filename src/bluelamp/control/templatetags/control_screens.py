@@ -12,7 +12,7 @@ register = template.Library()
 @register.inclusion_tag("control/_urgent.html", takes_context=True)
 def urgent_takeover(context: Any) -> dict[str, Any]:
     """The open urgent-assistance alerts for this screen's BCU (all BCUs when it shows all)."""
-    from bluelamp.control.views import urgent_context
+    from bluelamp.control.units.views import urgent_context
 
     request = context["request"]
     found = urgent_context(request, str(context.get("screen_bcu") or ""))

@@ -1,36 +1,28 @@
-"""Reads for Command and Control. Everything an actor asks for goes through
-``bluelamp.core.access.scoped``: 403 without the permission, another force's records simply
-absent (404)."""
+"""Reads of incidents: one incident, the queue, assessments and log, open incidents near a
+place (possible duplicates) and response times against the grade's target. Everything an actor
+asks for goes through ``bluelamp.core.access.scoped``: 403 without the permission, another
+force's records simply absent (404)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 import h3
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from bluelamp.control import rules
+from bluelamp.control.contacts.selectors import record_callers_shown
 from bluelamp.control.models import Contact, GradeTarget, Incident, ThriveAssessment
-from bluelamp.core import consultations
 from bluelamp.core.access import Actor, get_scoped, scoped
 from bluelamp.core.errors import InvalidInput
 from bluelamp.core.geography import DEFAULT_H3_RESOLUTION, h3_neighbourhood
 from bluelamp.core.models import with_related
 
-VIEW_CONTACT = "control.view_contact"
 VIEW_INCIDENT = "control.view_incident"
 EARTH_RADIUS_METRES = 6_371_008.8
-
-
-def contact(*, actor: Actor, contact_id: int) -> Contact:
-    return get_scoped(
-        with_related(Contact.objects.all(), "force", "borough", "bcu"), actor, permission=VIEW_CONTACT, pk=contact_id
-    )
 
 
 def incident(*, actor: Actor, incident_id: int) -> Incident:
@@ -39,39 +31,11 @@ def incident(*, actor: Actor, incident_id: int) -> Incident:
     )
 
 
-def contact_ids_of(incident_id: int) -> list[int]:
-    """The contacts linked to an incident, for consumers of its events (not scoped, as above)."""
-    return list(Contact.objects.filter(incident_id=incident_id).values_list("pk", flat=True))
-
-
 def incident_references(*, actor: Actor, incident_ids: list[int]) -> dict[int, str]:
     """The CAD references of those of these incidents that have their number."""
     found = scoped(Incident.objects.all(), actor, permission=VIEW_INCIDENT)
     numbered = found.filter(pk__in=incident_ids, cad_number__isnull=False).only("cad_day", "cad_number")
     return {incident.pk: incident.reference for incident in numbered}
-
-
-# Consultations of personal data (DPA 2018 s.62): a contact holds the caller's identity, so every
-# page or answer that shows contacts records one entry naming them (core/consultations.py).
-CONTACT_RECORD = "control.contact"
-
-
-def record_contacts_shown(*, actor: Actor, contacts: Iterable[Contact | int], via: str, **details: Any) -> None:
-    """One consultation naming every contact on a page or in an answer."""
-    consultations.record_shown(actor=actor, record_type=CONTACT_RECORD, shown=contacts, via=via, **details)
-
-
-def record_callers_shown(*, actor: Actor, incident: Incident, via: str) -> None:
-    """An incident's page and log show its callers: record the reading of its contacts."""
-    callers = incident.contacts.order_by("pk").values_list("pk", flat=True)
-    record_contacts_shown(actor=actor, contacts=callers, via=via, incident=incident.pk)
-
-
-def consult_contact(*, actor: Actor, contact_id: int, via: str) -> Contact:
-    """One contact, its reading recorded."""
-    found = contact(actor=actor, contact_id=contact_id)
-    record_contacts_shown(actor=actor, contacts=[found], via=via)
-    return found
 
 
 def consult_incident(*, actor: Actor, incident_id: int, via: str) -> Incident:
