@@ -3,6 +3,7 @@ platform over ASGI (uvicorn) — the pages a newcomer opens first all answer."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sqlite3
@@ -55,7 +56,10 @@ def test_demo_serves_the_platform_and_prints_the_sign_ins(tmp_path: Path) -> Non
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_serving(server, base + "/healthz")
-        assert _get(base + "/healthz") == (200, '{"status": "ok", "database": "ok"}')
+        status, body = _get(base + "/healthz")
+        health = json.loads(body)
+        assert (status, health["status"], health["database"]) == (200, "ok", "ok")
+        assert {"control.live", "pole.feed"} <= set(health["consumers"])  # the outbox's readers, running
         status, home = _get(base + "/")
         assert status == 200
         assert "Command and Control" in home
